@@ -1,0 +1,157 @@
+"""The command line: `python -m bot [socket|http|clock|tip|validate|post-due]`.
+
+This is the imperative shell's front door: it reads the settings once, sets up
+logging, builds what the chosen mode needs and turns every expected failure
+into one clear message and an exit status (2 for configuration).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+from bot.logging_setup import setup_logging
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("bot")
+
+EXIT_CONFIG = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="mode")
+    socket = sub.add_parser("socket", help="connect over Socket Mode (the default)")
+    socket.add_argument(
+        "--no-scheduler", action="store_true", help="do not post weekly insights from this process"
+    )
+    sub.add_parser("http", help="serve /slack/events on $PORT behind gunicorn")
+    sub.add_parser("clock", help="run the weekly-insight scheduler alone")
+    tip = sub.add_parser("tip", help="print the tip /pmtip would give, without Slack")
+    tip.add_argument("words", nargs="*", help="a topic, an alias or any words")
+    validate = sub.add_parser("validate", help="check a tips file and report every problem")
+    validate.add_argument("path", nargs="?", help="the file (default: TIPS_PATH)")
+    post_due = sub.add_parser("post-due", help="post every weekly insight due now, once")
+    post_due.add_argument("--at", help="the instant to post for, ISO-8601 (default: now)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (args_list[0].startswith("-") and args_list[0] not in ("-h", "--help")):
+        args_list.insert(0, "socket")  # `python -m bot` alone means Socket Mode
+    args = build_parser().parse_args(args_list)
+    load_dotenv(Path.cwd() / ".env", override=False)
+    offline = args.mode in ("tip", "validate")
+    try:
+        settings = load_settings(os.environ, mode="offline" if offline else args.mode)
+    except SettingsError as error:
+        print(
+            "pmtip cannot start; fix these settings (in the environment or .env):", file=sys.stderr
+        )
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    setup_logging(settings.log_level)
+    return RUNNERS[args.mode](settings, args)
+
+
+def run_tip(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.catalogue_source import read_catalogue
+    from bot.core import grammar, plain_text, replies
+
+    catalogue, problems = read_catalogue(settings.tips_path)
+    if catalogue is None:
+        for problem in problems:
+            print(problem.format(str(settings.tips_path)), file=sys.stderr)
+        return 1
+    command = grammar.parse(" ".join(args.words))
+    if not isinstance(command, replies.LookupCommand):
+        command = grammar.Help()
+    reply = replies.answer(catalogue, command, last_tip_id=None, rng=random.Random())
+    print(plain_text.render(reply.message))
+    return 0
+
+
+def run_validate(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.catalogue_source import read_catalogue, summarize
+
+    path = Path(args.path) if args.path else settings.tips_path
+    catalogue, problems = read_catalogue(path)
+    if catalogue is None or problems:
+        for problem in problems:
+            print(problem.format(str(path)))
+        print(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"{path}: OK, {summarize(catalogue)}")
+    return 0
+
+
+def run_socket(settings: Settings, args: argparse.Namespace) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.slack_app import build_app, build_services
+
+    _ignore_oauth_variables()
+    services = build_services(settings)
+    app = build_app(services, socket_mode=True)
+    log.info("connecting to Slack over Socket Mode")
+    SocketModeHandler(app, settings.app_token.reveal()).start()
+    return 0
+
+
+def run_http(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.slack_app import build_app, build_services
+    from bot.web import create_wsgi_app, serve
+
+    _ignore_oauth_variables()
+    services = build_services(settings)
+    wsgi_app = create_wsgi_app(build_app(services))
+    log.info("serving /slack/events on port %s", settings.port)
+    serve(
+        wsgi_app,
+        port=settings.port,
+        workers=settings.web_concurrency,
+        threads=settings.web_threads,
+        log_level=settings.log_level,
+    )
+    return 0
+
+
+def run_clock(settings: Settings, args: argparse.Namespace) -> int:
+    print("The weekly-insight scheduler is not part of this version yet.", file=sys.stderr)
+    return 1
+
+
+def run_post_due(settings: Settings, args: argparse.Namespace) -> int:
+    print("The weekly-insight delivery is not part of this version yet.", file=sys.stderr)
+    return 1
+
+
+def _ignore_oauth_variables() -> None:
+    # Bolt switches itself into multi-workspace OAuth mode when both of these
+    # are set; pmtip is a single-workspace app with a bot token.
+    if os.environ.get("SLACK_CLIENT_ID") and os.environ.get("SLACK_CLIENT_SECRET"):
+        log.warning("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are ignored: pmtip uses the bot token")
+        os.environ.pop("SLACK_CLIENT_ID")
+        os.environ.pop("SLACK_CLIENT_SECRET")
+
+
+RUNNERS = {
+    "socket": run_socket,
+    "http": run_http,
+    "clock": run_clock,
+    "tip": run_tip,
+    "validate": run_validate,
+    "post-due": run_post_due,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

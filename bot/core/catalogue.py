@@ -1,0 +1,228 @@
+"""The tip catalogue: topics, tips and the queries the bot answers from them.
+
+Plain data and pure functions. A Catalogue is immutable; a reload builds a new
+one and swaps the reference, so a request sees either the old or the new one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import random
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+AUDIENCES = ("business", "platform", "infrastructure")
+
+# Words too common to say anything about which tip is wanted.
+_STOP_WORDS = frozenset(
+    (
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "get",
+        "give",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "show",
+        "so",
+        "some",
+        "that",
+        "the",
+        "their",
+        "them",
+        "this",
+        "to",
+        "us",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+        "tip",
+        "tips",
+        "please",
+    )
+)
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+# How much a match in each field counts: a word in the title or tags says more
+# about a tip than the same word somewhere in its body.
+_FIELD_WEIGHTS = (
+    ("title", 3.0),
+    ("tags", 3.0),
+    ("topic", 2.0),
+    ("body", 1.0),
+    ("try_this", 1.0),
+    ("quote", 1.0),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    slug: str
+    title: str
+    description: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Tip:
+    id: str
+    topic: str
+    title: str
+    body: str
+    try_this: str
+    quote: str
+    section: str
+    audience: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+
+
+def normalize_word(text: str) -> str:
+    """Fold a user's word into the form topic slugs and aliases are kept in."""
+    folded = unicodedata.normalize("NFKC", text).casefold().strip()
+    folded = re.sub(r"[\s_]+", "-", folded)
+    return re.sub(r"[^\w-]", "", folded).strip("-")
+
+
+def tokenize(text: str) -> list[str]:
+    """Split text into search terms: case-folded, crude plural folding, no stop words."""
+    terms = []
+    for raw in _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold()):
+        if raw in _STOP_WORDS:
+            continue
+        if len(raw) > 4 and raw.endswith("s") and not raw.endswith("ss"):
+            raw = raw[:-1]
+        terms.append(raw)
+    return terms
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    topics: tuple[Topic, ...]
+    tips: tuple[Tip, ...]
+    _by_id: dict[str, Tip] = field(init=False, repr=False, compare=False)
+    _by_topic: dict[str, tuple[Tip, ...]] = field(init=False, repr=False, compare=False)
+    _topic_names: dict[str, str] = field(init=False, repr=False, compare=False)
+    _index: dict[str, dict[int, float]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_topic: dict[str, list[Tip]] = {t.slug: [] for t in self.topics}
+        for tip in self.tips:
+            by_topic.setdefault(tip.topic, []).append(tip)
+        names: dict[str, str] = {}
+        for topic in self.topics:
+            names[normalize_word(topic.slug)] = topic.slug
+            for alias in topic.aliases:
+                names.setdefault(normalize_word(alias), topic.slug)
+        object.__setattr__(self, "_by_id", {tip.id: tip for tip in self.tips})
+        object.__setattr__(self, "_by_topic", {k: tuple(v) for k, v in by_topic.items()})
+        object.__setattr__(self, "_topic_names", names)
+        object.__setattr__(self, "_index", _build_index(self.tips))
+
+    # -- look-ups ---------------------------------------------------------
+
+    def tip(self, tip_id: str) -> Tip | None:
+        return self._by_id.get(tip_id)
+
+    def topic(self, slug: str) -> Topic | None:
+        return next((t for t in self.topics if t.slug == slug), None)
+
+    def resolve_topic(self, word: str) -> Topic | None:
+        """The topic a word names, by slug or alias, ignoring case and punctuation."""
+        slug = self._topic_names.get(normalize_word(word))
+        return self.topic(slug) if slug else None
+
+    def tips_in(self, slug: str) -> tuple[Tip, ...]:
+        return self._by_topic.get(slug, ())
+
+    def search(self, query: str, *, limit: int = 10) -> list[Tip]:
+        """Tips ranked by how well they match the words of the query, best first.
+
+        A tip must match at least half of the query's words, one of them three
+        letters or longer: `ai-failur` should lead to a suggestion, not to any
+        tip that mentions AI.
+        """
+        terms = list(dict.fromkeys(tokenize(query)))
+        if not terms:
+            return []
+        scores: dict[int, float] = {}
+        matched: dict[int, list[str]] = {}
+        total = len(self.tips)
+        for term in terms:
+            postings = self._index.get(term)
+            if not postings:
+                continue
+            idf = math.log(1 + total / len(postings))
+            for position, weight in postings.items():
+                scores[position] = scores.get(position, 0.0) + idf * weight
+                matched.setdefault(position, []).append(term)
+        eligible = [
+            (position, score)
+            for position, score in scores.items()
+            if 2 * len(matched[position]) >= len(terms)
+            and any(len(term) >= 3 for term in matched[position])
+        ]
+        best = sorted(eligible, key=lambda item: (-item[1], item[0]))[:limit]
+        return [self.tips[position] for position, _ in best]
+
+    def suggest(self, word: str, *, limit: int = 3) -> list[str]:
+        """Topic slugs that look like a mistyped word, closest first."""
+        needle = normalize_word(word)
+        if not needle:
+            return []
+        close = difflib.get_close_matches(needle, list(self._topic_names), n=limit * 3, cutoff=0.6)
+        slugs = dict.fromkeys(self._topic_names[name] for name in close)
+        return list(slugs)[:limit]
+
+
+def _build_index(tips: Sequence[Tip]) -> dict[str, dict[int, float]]:
+    index: dict[str, dict[int, float]] = {}
+    for position, tip in enumerate(tips):
+        for field_name, weight in _FIELD_WEIGHTS:
+            value = getattr(tip, field_name)
+            text = " ".join(value) if isinstance(value, tuple) else value
+            if field_name == "topic":
+                text = text.replace("-", " ")
+            for term in tokenize(text):
+                postings = index.setdefault(term, {})
+                postings[position] = postings.get(position, 0.0) + weight
+    return index
+
+
+def pick_tip(candidates: Sequence[Tip], *, avoid: str | None, rng: random.Random) -> Tip | None:
+    """A random tip from candidates, not the one to avoid when there is a choice."""
+    pool = [tip for tip in candidates if tip.id != avoid] or list(candidates)
+    return rng.choice(pool) if pool else None

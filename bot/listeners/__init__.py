@@ -1,0 +1,1 @@
+"""Bolt listeners: parse what Slack sent, call the core, reply. Nothing else."""

@@ -1,0 +1,83 @@
+"""`/pmtip`: lookups are answered inside the acknowledgement; commands that touch
+Slack or the database are acknowledged at once and finished by a lazy listener."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.core import blocks, grammar, replies
+from bot.listeners import world
+
+if TYPE_CHECKING:
+    from bot.slack_app import Services
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/pmtip"
+LOOKUPS = (
+    grammar.RandomTip,
+    grammar.Lookup,
+    grammar.Search,
+    grammar.ListTopics,
+    grammar.Help,
+    grammar.Invalid,
+)
+
+
+def _parsed(body: dict[str, Any]) -> grammar.Command:
+    return grammar.parse(str(body.get("text") or ""))
+
+
+def is_lookup(body: dict[str, Any]) -> bool:
+    return isinstance(_parsed(body), LOOKUPS)
+
+
+def register(app: App, services: Services) -> None:
+    app.command(COMMAND, matchers=[is_lookup])(lookup_listener(services))
+    app.command(COMMAND)(ack=_ack_now, lazy=[world_listener(services)])
+
+
+def lookup_listener(services: Services) -> Callable[..., None]:
+    def answer_lookup(ack: Ack, body: dict[str, Any]) -> None:
+        user_id = str(body.get("user_id") or "")
+        command = _parsed(body)
+        catalogue = services.catalogue.current()  # one catalogue for the whole request
+        scope = "*"
+        if isinstance(command, grammar.Lookup) and (
+            topic := catalogue.resolve_topic(command.query)
+        ):
+            scope = topic.slug
+        reply = replies.answer(
+            catalogue,
+            command,  # type: ignore[arg-type]  # the matcher admits lookups only
+            last_tip_id=services.recent.last(user_id, scope),
+            rng=services.rng,
+        )
+        if reply.tip is not None:
+            services.recent.remember(user_id, scope, reply.tip.id)
+        ack(response_type="ephemeral", **reply.message.as_kwargs())
+
+    return answer_lookup
+
+
+def _ack_now(ack: Ack) -> None:
+    ack()
+
+
+def world_listener(services: Services) -> Callable[..., None]:
+    def run_command(body: dict[str, Any], respond: Respond) -> None:
+        command = _parsed(body)
+        try:
+            message = world.handle(services, command, body)
+        except Exception:  # one bad command must not leave the person without an answer
+            log.exception("/pmtip %s failed", type(command).__name__)
+            message = blocks.notice(
+                "Sorry, something went wrong on my side. Please try again in a minute."
+            )
+        respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
+
+    return run_command

@@ -1,0 +1,172 @@
+"""Configuration: read once at start from the environment (and `.env`), into one object.
+
+A missing or malformed setting raises `SettingsError` listing every problem with
+where to get the value; `bot.__main__` turns that into one message and exit 2.
+Secrets are wrapped so that no repr, log line or error can show them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot.core.grammar import canonical_timezone, parse_day, parse_time
+
+# Which secrets each way of running needs.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"),
+    "http": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
+    "clock": ("SLACK_BOT_TOKEN",),
+    "post-due": ("SLACK_BOT_TOKEN",),
+    "offline": (),
+}
+
+WHERE = {
+    "SLACK_BOT_TOKEN": "the app's OAuth & Permissions page, 'Bot User OAuth Token' (xoxb-...)",
+    "SLACK_APP_TOKEN": "the app's Basic Information page, 'App-Level Tokens', with the "
+    "connections:write scope (xapp-...)",
+    "SLACK_SIGNING_SECRET": "the app's Basic Information page, 'App Credentials', 'Signing Secret'",
+}
+_PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
+
+
+class SettingsError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value that must never be printed."""
+
+    _value: str = field(repr=False)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: Secret = Secret("")
+    signing_secret: Secret = Secret("")
+    app_token: Secret = Secret("")
+    tips_path: Path = Path("content/tips.yaml")
+    port: int = 3000
+    log_level: str = "INFO"
+    slack_api_base_url: str | None = None
+    database_url: Secret = Secret("")
+    weekly_day: int = 0
+    weekly_time: time = time(9, 0)
+    default_timezone: str = "UTC"
+    catchup_hours: int = 12
+    admin_user_ids: frozenset[str] = frozenset()
+    subscribe_requires_admin: bool = True
+    tick_seconds: int = 30
+    reload_seconds: float = 2.0
+    web_concurrency: int = 2
+    web_threads: int = 8
+
+
+def load_settings(environ: Mapping[str, str], *, mode: str) -> Settings:
+    """Settings for running in `mode` (a key of REQUIRED), or SettingsError."""
+    env = {k: v.strip() for k, v in environ.items() if isinstance(v, str)}
+    problems: list[str] = []
+
+    for name in REQUIRED[mode]:
+        if not env.get(name):
+            problems.append(f"{name} is not set. Get it from {WHERE[name]}.")
+    for name, prefix in _PREFIXES.items():
+        value = env.get(name)
+        if value and not value.startswith(prefix):
+            problems.append(
+                f"{name} does not look right: it should start with {prefix!r}. "
+                f"Get it from {WHERE[name]}."
+            )
+
+    def number(name: str, default: int, low: int, high: int) -> int:
+        raw = env.get(name)
+        if not raw:
+            return default
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            problems.append(f"{name}={raw!r} must be a whole number from {low} to {high}.")
+            return default
+        return int(raw)
+
+    port = number("PORT", 3000, 1, 65535)
+    catchup_hours = number("CATCHUP_HOURS", 12, 0, 167)
+    tick_seconds = number("TICK_SECONDS", 30, 1, 3600)
+    web_concurrency = number("WEB_CONCURRENCY", 2, 1, 64)
+    web_threads = number("WEB_THREADS", 8, 1, 256)
+
+    log_level = env.get("LOG_LEVEL", "INFO").upper() or "INFO"
+    if log_level not in logging.getLevelNamesMapping():
+        problems.append(f"LOG_LEVEL={log_level!r} must be DEBUG, INFO, WARNING or ERROR.")
+        log_level = "INFO"
+
+    base_url = env.get("SLACK_API_BASE_URL") or None
+    if base_url:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(
+                f"SLACK_API_BASE_URL={base_url!r} must be an http(s) URL, like "
+                "http://127.0.0.1:8080/api/."
+            )
+        base_url = base_url.rstrip("/") + "/"
+
+    weekly_day = parse_day(env.get("WEEKLY_DAY", "monday") or "monday")
+    if weekly_day is None:
+        problems.append(f"WEEKLY_DAY={env['WEEKLY_DAY']!r} must be a day name, like monday.")
+    weekly_time = parse_time(env.get("WEEKLY_TIME", "09:00") or "09:00")
+    if weekly_time is None:
+        problems.append(f"WEEKLY_TIME={env['WEEKLY_TIME']!r} must be a 24-hour time, like 09:00.")
+    default_timezone = canonical_timezone(env.get("DEFAULT_TIMEZONE", "UTC") or "UTC")
+    if default_timezone is None:
+        problems.append(
+            f"DEFAULT_TIMEZONE={env['DEFAULT_TIMEZONE']!r} must be an IANA "
+            "timezone, like Europe/Berlin."
+        )
+
+    requires_admin_raw = env.get("SUBSCRIBE_REQUIRES_ADMIN", "true").lower() or "true"
+    if requires_admin_raw not in ("true", "false", "1", "0", "yes", "no"):
+        problems.append(f"SUBSCRIBE_REQUIRES_ADMIN={requires_admin_raw!r} must be true or false.")
+
+    database_url = env.get("DATABASE_URL", "")
+    if database_url and not database_url.split(":", 1)[0].startswith(("sqlite", "postgres")):
+        problems.append("DATABASE_URL must be a postgresql:// (or postgres://) or sqlite:// URL.")
+
+    if problems:
+        raise SettingsError(problems)
+    return Settings(
+        bot_token=Secret(env.get("SLACK_BOT_TOKEN", "")),
+        signing_secret=Secret(env.get("SLACK_SIGNING_SECRET", "")),
+        app_token=Secret(env.get("SLACK_APP_TOKEN", "")),
+        tips_path=Path(env.get("TIPS_PATH") or "content/tips.yaml"),
+        port=port,
+        log_level=log_level,
+        slack_api_base_url=base_url,
+        database_url=Secret(database_url),
+        weekly_day=weekly_day or 0,
+        weekly_time=weekly_time or time(9, 0),
+        default_timezone=default_timezone or "UTC",
+        catchup_hours=catchup_hours,
+        admin_user_ids=frozenset(
+            uid.strip() for uid in env.get("ADMIN_USER_IDS", "").split(",") if uid.strip()
+        ),
+        subscribe_requires_admin=requires_admin_raw in ("true", "1", "yes"),
+        tick_seconds=tick_seconds,
+        web_concurrency=web_concurrency,
+        web_threads=web_threads,
+    )
