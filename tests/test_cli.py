@@ -1,0 +1,42 @@
+"""The real CLI, run as a user would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**clean, **(env or {})},
+        check=False,
+    )
+
+
+def test_tip_prints_a_readable_tip_without_any_token():
+    result = run("tip", "ai-failure")
+    assert result.returncode == 0, result.stderr
+    assert "Your move: This week," in result.stdout
+    assert "Why PMs Should Prioritize Strategy Over Coding" in result.stdout
+    assert "{" not in result.stdout  # text, not Block Kit JSON
+
+
+def test_tip_with_a_typo_suggests_the_topic():
+    result = run("tip", "ai-failur")
+    assert result.returncode == 0
+    assert "ai-failure" in result.stdout and "/pmtip topics" in result.stdout
+
+
+def test_missing_settings_stop_the_bot_with_exit_2_and_no_traceback():
+    result = run("http", env={"SLACK_BOT_TOKEN": "xoxb-super-secret-value"})
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET is not set" in result.stderr
+    assert "Signing Secret" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "super-secret-value" not in result.stdout + result.stderr

@@ -1,0 +1,26 @@
+"""No log line shows a Slack token, whoever logs it."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from bot.logging_setup import RedactTokens
+
+
+def test_tokens_in_messages_and_arguments_are_masked():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactTokens())
+    logger = logging.getLogger("test.redaction")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info("token xoxb-123-456-abcdef in a message")
+        logger.info("headers: %s", {"Authorization": "Bearer xapp-1-A0-secret"})
+        logger.info("user token %s", "xoxp-9-9-zzz")
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert "abcdef" not in output and "secret" not in output and "zzz" not in output
+    assert output.count("********") == 3
