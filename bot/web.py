@@ -39,6 +39,10 @@ def create_wsgi_app(app: App) -> Callable[[dict[str, Any], StartResponse], Itera
             return _plain(start_response, "400 Bad Request", "bad content length")
         if length > MAX_BODY_BYTES:
             return _plain(start_response, "413 Payload Too Large", "request body too large")
+        stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+        if stamp is not None and not (stamp.isascii() and stamp.isdigit()):
+            # Bolt's signature check would raise on it and answer 500; it is simply unsigned.
+            return _plain(start_response, "401 Unauthorized", "invalid request signature")
         try:
             return slack(environ, start_response)
         except Exception:  # Bolt answers bad input itself; this is the last guard
