@@ -84,7 +84,7 @@ class RunningApp:
         )
         self._server = server  # type: ignore[assignment]
         threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         ).start()
         return self
 

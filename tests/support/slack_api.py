@@ -80,7 +80,7 @@ class FakeSlackApi:
         server = _QuietServer(("127.0.0.1", 0), _make_request_handler(self))
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
         self._thread.start()
         return self
