@@ -1,0 +1,191 @@
+"""What pmtip keeps: subscriptions, the delivery ledger, rotation state and votes.
+
+`Store` is the whole interface; `bot.store.sql.SqlStore` is its one
+implementation (SQLite or PostgreSQL). Every instant going in or coming out is
+timezone-aware UTC. The ledger's unique (subscription, slot) key is what makes
+a weekly post happen once: whoever inserts the claim row first owns the slot.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.core.schedule import WeeklySchedule
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached or opened; the message says which and why."""
+
+
+class DeliveryState(enum.StrEnum):
+    CLAIMED = "claimed"  # a process owns the slot and is posting (or died doing so)
+    POSTED = "posted"  # Slack accepted the message; `message_ts` says which
+    SKIPPED = "skipped"  # deliberately not posted (too late, nothing eligible); see `reason`
+    FAILED = "failed"  # Slack refused for good (channel gone, bot removed); see `reason`
+
+
+class Vote(enum.StrEnum):
+    USEFUL = "useful"
+    NOT_FOR_ME = "not_for_me"
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: int
+    channel_id: str
+    schedule: WeeklySchedule
+    topics: tuple[str, ...]  # empty: every topic
+    subscribed_by: str  # user id of whoever last subscribed the channel
+    active: bool  # False after /pmtip unsubscribe
+    paused_reason: str | None  # set when Slack refused to post (e.g. "is_archived")
+    active_since: datetime  # when the current schedule took effect; earlier slots are not owed
+    rotation_seed: str
+
+    @property
+    def receiving(self) -> bool:
+        """Subscribed and not paused: the scheduler posts to it."""
+        return self.active and self.paused_reason is None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One row of the ledger: what happened to one subscription's one weekly slot."""
+
+    subscription_id: int
+    slot_key: str  # "2026-W48", see bot.core.schedule
+    slot_at: datetime
+    state: DeliveryState
+    claim_token: str | None
+    tip_id: str | None
+    round: int | None
+    message_ts: str | None
+    reason: str | None
+    claimed_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RotationPosition:
+    """Where a subscription stands in its rotation (see bot.core.rotation.next_pick)."""
+
+    seed: str
+    round: int
+    delivered_this_round: frozenset[str]  # tip ids posted or claimed in `round`
+    previous: str | None  # the last tip posted or claimed, any round
+
+
+@dataclass(frozen=True, slots=True)
+class TipStats:
+    tip_id: str
+    deliveries: int  # weekly posts of this tip that Slack accepted
+    useful: int
+    not_for_me: int
+
+
+class Store(Protocol):
+    # -- subscriptions -------------------------------------------------------
+
+    def subscribe(
+        self,
+        *,
+        channel_id: str,
+        schedule: WeeklySchedule,
+        topics: Sequence[str],
+        subscribed_by: str,
+        now: datetime,
+    ) -> Subscription:
+        """Subscribe the channel, or change its schedule; also lifts a pause.
+
+        One subscription per channel, ever: subscribing again updates the same
+        row (and keeps its rotation and history)."""
+        ...
+
+    def unsubscribe(self, *, channel_id: str, now: datetime) -> bool:
+        """End the channel's subscription; False if it had none (or none active)."""
+        ...
+
+    def subscription(self, channel_id: str) -> Subscription | None:
+        """The channel's subscription, active or not."""
+        ...
+
+    def subscriptions(self, *, receiving_only: bool = True) -> list[Subscription]:
+        """Subscriptions, by id; by default only those the scheduler posts to."""
+        ...
+
+    def pause(self, *, subscription_id: int, reason: str, now: datetime) -> None:
+        """Stop posting to a subscription until it is subscribed again."""
+        ...
+
+    # -- the delivery ledger --------------------------------------------------
+
+    def deliveries(
+        self, *, keys: Collection[tuple[int, str]] | None = None, subscription_id: int | None = None
+    ) -> list[Delivery]:
+        """Ledger rows for the given (subscription id, slot key) pairs, or for one subscription."""
+        ...
+
+    def rotation_position(self, subscription_id: int) -> RotationPosition: ...
+
+    def claim(
+        self,
+        *,
+        subscription_id: int,
+        slot_key: str,
+        slot_at: datetime,
+        tip_id: str,
+        round: int,
+        token: str,
+        now: datetime,
+    ) -> bool:
+        """Take the slot: True if this call inserted the claim, False if it was taken."""
+        ...
+
+    def reclaim(
+        self, *, subscription_id: int, slot_key: str, old_token: str, new_token: str, now: datetime
+    ) -> bool:
+        """Take over a stale claim, if its token is still `old_token` (compare-and-swap)."""
+        ...
+
+    def mark_posted(
+        self, *, subscription_id: int, slot_key: str, token: str, message_ts: str, now: datetime
+    ) -> bool:
+        """Record Slack's acceptance; False if the claim is no longer ours."""
+        ...
+
+    def mark_failed(
+        self, *, subscription_id: int, slot_key: str, token: str, reason: str, now: datetime
+    ) -> bool:
+        """Close the slot as failed for good; False if the claim is no longer ours."""
+        ...
+
+    def release(self, *, subscription_id: int, slot_key: str, token: str) -> bool:
+        """Give the slot back (nothing was posted), so a later tick can claim it again."""
+        ...
+
+    def record_skipped(
+        self, *, subscription_id: int, slot_key: str, slot_at: datetime, reason: str, now: datetime
+    ) -> bool:
+        """Close an unclaimed slot as skipped; False if the slot already had a row."""
+        ...
+
+    def stale_claims(self, *, claimed_before: datetime) -> list[Delivery]:
+        """Claims taken before the instant and never settled (their process may have died)."""
+        ...
+
+    # -- feedback ------------------------------------------------------------
+
+    def record_vote(
+        self, *, user_id: str, tip_id: str, vote: Vote, channel_id: str | None, now: datetime
+    ) -> Vote | None:
+        """Set the person's vote on the tip; returns the vote it replaced, if any."""
+        ...
+
+    def tip_stats(self) -> list[TipStats]:
+        """Deliveries and votes per tip that has any, in no particular order."""
+        ...
+
+    def close(self) -> None: ...
