@@ -46,7 +46,7 @@ class _Fault:
     when: Callable[[dict[str, Any]], bool]
     remaining: int
     status: int
-    retry_after: float | None
+    retry_after: int | None
     error: str | None
     delay: float | None
 
@@ -171,7 +171,7 @@ class FakeSlackApi:
         method: str,
         *,
         status: int = 429,
-        retry_after: float | None = 1,
+        retry_after: int | None = 1,
         error: str | None = None,
         delay: float | None = None,
         times: int = 1,
@@ -230,7 +230,8 @@ class FakeSlackApi:
             elif fault.error is not None:
                 return 200, {}, {"ok": False, "error": fault.error}
             else:
-                extra = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after else {}
+                # Slack gives whole seconds, and slack_sdk reads them with int()
+                extra = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
                 error = "ratelimited" if fault.status == 429 else "fatal_error"
                 return fault.status, extra, {"ok": False, "error": error}
         with self._lock:
