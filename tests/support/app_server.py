@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import random
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -66,8 +67,11 @@ def default_env(api: FakeSlackApi) -> dict[str, str]:
 class RunningApp:
     """The app under test; `with RunningApp(api, env={...}) as app: app.command("help")`."""
 
-    def __init__(self, api: FakeSlackApi, *, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, api: FakeSlackApi, *, env: Mapping[str, str] | None = None, seed: int = 2
+    ) -> None:
         self.api = api
+        self.seed = seed  # the app's tip choices are random; seeded, a run repeats exactly
         self.env = default_env(api) | dict(env or {})
         self.settings = load_settings(self.env, mode="http")
         self.signing_secret = self.settings.signing_secret.reveal()
@@ -78,6 +82,7 @@ class RunningApp:
 
     def start(self) -> RunningApp:
         self.services = build_services(self.settings)
+        self.services.rng = random.Random(self.seed)
         wsgi_app = create_wsgi_app(build_app(self.services))
         server = make_server(
             "127.0.0.1", 0, wsgi_app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
