@@ -66,6 +66,13 @@ def build_services(settings: Settings) -> Services:
     )
 
 
+class _QuietTokenNotice(logging.Filter):
+    # Bolt reads SLACK_BOT_TOKEN from the environment even when it is handed a
+    # client, then warns that the token is unused: true, and only noise here.
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "will be unused" not in record.getMessage()
+
+
 def build_app(services: Services, *, socket_mode: bool = False) -> App:
     """The Bolt app with every listener registered.
 
@@ -75,12 +82,15 @@ def build_app(services: Services, *, socket_mode: bool = False) -> App:
     runs as a lazy listener, after the ack has gone.
     """
     settings = services.settings
+    bolt_logger = logging.getLogger("bot.bolt")
+    if not any(isinstance(f, _QuietTokenNotice) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_QuietTokenNotice())
     app = App(
         client=services.client,
         signing_secret=settings.signing_secret.reveal(),
         process_before_response=True,
         request_verification_enabled=not socket_mode,
-        logger=logging.getLogger("bot.bolt"),
+        logger=bolt_logger,
     )
     commands.register(app, services)
     actions.register(app, services)
