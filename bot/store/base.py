@@ -140,8 +140,12 @@ class Store(Protocol):
         round: int,
         token: str,
         now: datetime,
+        replace_settled: bool = False,
     ) -> bool:
-        """Take the slot: True if this call inserted the claim, False if it was taken."""
+        """Take the slot: True if this call inserted the claim, False if it was taken.
+
+        With `replace_settled` (an admin's post-now), a slot closed as skipped or
+        failed is taken too; a claimed or posted one never is."""
         ...
 
     def reclaim(

@@ -381,25 +381,39 @@ class SqlStore:
         round: int,
         token: str,
         now: datetime,
+        replace_settled: bool = False,
     ) -> bool:
         now = _to_db(now)
+        values = {
+            "slot_at": _to_db(slot_at),
+            "state": DeliveryState.CLAIMED.value,
+            "claim_token": token,
+            "tip_id": tip_id,
+            "round": round,
+            "message_ts": None,
+            "reason": None,
+            "claimed_at": now,
+            "updated_at": now,
+        }
         with self._tx() as connection:
-            inserted = connection.execute(
+            taken = connection.execute(
                 self._insert(deliveries)
-                .values(
-                    subscription_id=subscription_id,
-                    slot_key=slot_key,
-                    slot_at=_to_db(slot_at),
-                    state=DeliveryState.CLAIMED.value,
-                    claim_token=token,
-                    tip_id=tip_id,
-                    round=round,
-                    claimed_at=now,
-                    updated_at=now,
-                )
+                .values(subscription_id=subscription_id, slot_key=slot_key, **values)
                 .on_conflict_do_nothing(index_elements=["subscription_id", "slot_key"])
             ).rowcount
-            if inserted:
+            if not taken and replace_settled:
+                taken = connection.execute(
+                    update(deliveries)
+                    .where(
+                        deliveries.c.subscription_id == subscription_id,
+                        deliveries.c.slot_key == slot_key,
+                        deliveries.c.state.in_(
+                            (DeliveryState.SKIPPED.value, DeliveryState.FAILED.value)
+                        ),
+                    )
+                    .values(**values)
+                ).rowcount
+            if taken:
                 connection.execute(
                     update(rotations)
                     .where(
@@ -407,7 +421,7 @@ class SqlStore:
                     )
                     .values(round=round)
                 )
-            return bool(inserted)
+            return bool(taken)
 
     def _settle(self, *, subscription_id: int, slot_key: str, token: str, **values: Any) -> bool:
         with self._tx() as connection:
