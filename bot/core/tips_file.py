@@ -2,16 +2,25 @@
 
 Every problem carries the line and column of the YAML node it is about, so an
 admin who edits the file by hand is pointed at the exact spot. All problems are
-collected in one pass; nothing stops at the first.
+collected in one pass; nothing stops at the first (a YAML syntax error is the
+exception: the parser cannot read past it).
+
+The rules here and content/tips.schema.json describe the same format; a test
+keeps them in step. The loader is stricter in one way a schema cannot express:
+texts are measured as Slack receives them, after escaping and with the words the
+rendering puts around them (see bot/core/blocks.py).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import yaml
 
+from bot.core import blocks
 from bot.core.catalogue import AUDIENCES, Catalogue, Tip, Topic
 
 try:  # libyaml is an order of magnitude faster; the pure loader is the fallback.
@@ -19,27 +28,47 @@ try:  # libyaml is an order of magnitude faster; the pure loader is the fallback
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
-# Slack's limits, less the room the rendering adds around each text.
-HEADER_LIMIT = 150
-SECTION_LIMIT = 3000
-TRY_PREFIX_ROOM = 40
-CONTEXT_ROOM = 120
-ID_LIMIT = 200  # ids travel in button values (2,000) and action block ids (255)
+_STR = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
+_INT = "tag:yaml.org,2002:int"
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_TIP_ID = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
+FORMAT_VERSION = 1
 
-TOP_KEYS = {"version", "topics", "tips"}
-TOPIC_KEYS = {"title", "description", "aliases"}
-TIP_REQUIRED = ("id", "topic", "title", "body", "try", "quote", "section", "audience")
-TIP_KEYS = {*TIP_REQUIRED, "tags"}
-_TEXT_LIMITS = {
-    "title": HEADER_LIMIT,
-    "body": SECTION_LIMIT,
-    "try": SECTION_LIMIT - TRY_PREFIX_ROOM,
-    "quote": 1000,
-    "section": 300,
+# What blocks.tip_blocks puts around the tip's own words.
+TRY_PREFIX = ":point_right: *Your move:* "
+QUOTE_WRAP = len("> “”")
+QUOTE_SHOWN = 600  # tip_blocks clips the quote here; a longer one would be cut
+
+# Raw limits, in characters as typed (the schema's maxLength); the rendered
+# checks below are stricter when the text contains `&`, `<` or `>`.
+ID_MAX = 200  # ids travel in button values (2,000) and block ids (255, "weekly:" + id)
+SLUG_MAX = 60
+TOPIC_TITLE_MAX = blocks.BUTTON_TEXT_MAX  # the Home tab shows topics as buttons
+DESCRIPTION_MAX = 300
+WORD_MAX = 100  # each alias and tag
+SECTION_NAME_MAX = 300
+FIELD_MAX = {
+    "id": ID_MAX,
+    "topic": SLUG_MAX,
+    "title": blocks.HEADER_MAX,
+    "body": blocks.SECTION_MAX,
+    "try": blocks.SECTION_MAX - len(TRY_PREFIX),
+    "quote": QUOTE_SHOWN,
+    "section": SECTION_NAME_MAX,
 }
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+TIP_ID_PATTERN = r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$"
+_SLUG = re.compile(SLUG_PATTERN)
+_TIP_ID = re.compile(TIP_ID_PATTERN)
+
+TOP_KEYS = ("version", "topics", "tips")
+TOPIC_KEYS = ("title", "description", "aliases")
+TIP_REQUIRED = ("id", "topic", "title", "body", "try", "quote", "section", "audience")
+TIP_KEYS = (*TIP_REQUIRED, "tags")
+_TIP_TEXTS = ("id", "topic", "title", "body", "try", "quote", "section")
+
+EMPTY_FILE = "the file is empty; it needs `topics:` and `tips:`"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +94,18 @@ class LoadResult:
 def parse_catalogue(text: str) -> LoadResult:
     """Parse and validate the text of a tips file."""
     if not text.strip():
-        return _fail([Problem(1, 1, "the file is empty; it needs `topics:` and `tips:`")])
+        return _fail([Problem(1, 1, EMPTY_FILE)])
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return _fail([Problem(line, column, f"YAML syntax error: {error.problem or error}")])
-    except yaml.YAMLError as error:
+        return _fail([_syntax_problem(text, error)])
+    except yaml.reader.ReaderError as error:
+        line, column = _line_column(text, error.position)
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        return _fail(
+            [Problem(line, column, f"the file contains a character YAML forbids (#x{code:04x})")]
+        )
+    except yaml.YAMLError as error:  # pragma: no cover - libyaml raises the two above
         return _fail([Problem(1, 1, f"YAML error: {error}")])
     return _Checker().check(root)
 
@@ -84,19 +117,100 @@ def decode_tips_bytes(raw: bytes) -> str | Problem:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        return Problem(line, column, "the file is not UTF-8 text; save it as UTF-8")
+        return Problem(
+            line,
+            column,
+            f"the file is not UTF-8 text (byte 0x{raw[error.start]:02x} here); save it as UTF-8",
+        )
+
+
+def rendered_length(field_name: str, value: str, *, topic: str = "") -> int:
+    """How long `value` is once bot.core.blocks has rendered it into its block."""
+    match field_name:
+        case "body":
+            return len(blocks.escape(value))
+        case "try":
+            return len(TRY_PREFIX) + len(blocks.escape(value))
+        case "quote":
+            return QUOTE_WRAP + len(blocks.escape(value))
+        case "section":
+            return len(
+                f"From _{blocks.ARTICLE_TITLE}_, section “{blocks.escape(value)}” · topic `{topic}`"
+            )
+    return len(value)
+
+
+RENDERED_MAX = {
+    "body": blocks.SECTION_MAX,
+    "try": blocks.SECTION_MAX,
+    "quote": blocks.CONTEXT_TEXT_MAX,
+    "section": blocks.CONTEXT_TEXT_MAX,
+}
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """` (did you mean `x`?)` when a choice is close to `word`, else nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _syntax_problem(text: str, error: yaml.MarkedYAMLError) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    message = f"YAML syntax error: {error.problem or error}"
+    start = error.context_mark
+    if (
+        error.context
+        and start is not None
+        and (start.line, start.column)
+        != (
+            line - 1,
+            column - 1,
+        )
+    ):
+        message += (
+            f" ({error.context} that starts on line {start.line + 1}, column {start.column + 1})"
+        )
+    elif error.context:
+        message += f" ({error.context})"
+    lines = text.splitlines()
+    if 0 < line <= len(lines) and "\t" in lines[line - 1][:column]:
+        message += "; YAML does not allow tabs for indentation, use spaces"
+    if "end of stream" in message:
+        message += "; the file may be cut short"
+    return Problem(line, column, message)
 
 
 def _fail(problems: list[Problem]) -> LoadResult:
-    return LoadResult(None, tuple(problems))
+    return LoadResult(None, tuple(sorted(problems, key=lambda p: (p.line, p.column))))
 
 
-def _at(node: yaml.Node, message: str) -> Problem:
-    return Problem(node.start_mark.line + 1, node.start_mark.column + 1, message)
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    line = text.count("\n", 0, position) + 1
+    return line, position - (text.rfind("\n", 0, position) + 1) + 1
 
 
-def _mapping(node: yaml.Node) -> dict[str, tuple[yaml.Node, yaml.Node]]:
-    return {str(key.value): (key, value) for key, value in node.value}
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _is_text(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == _STR
+
+
+Entries = dict[str, tuple[yaml.Node, yaml.Node]]
+
+
+def _missing(fields: Entries, required: Sequence[str]) -> list[str]:
+    """Required keys absent from `fields`, leaving out those a misspelt key
+    stands for: the typo is reported already, with the right spelling."""
+    misspelt = {
+        close
+        for name in fields
+        if name not in required
+        for close in difflib.get_close_matches(name, required, n=1, cutoff=0.6)
+    }
+    return [name for name in required if name not in fields and name not in misspelt]
 
 
 class _Checker:
@@ -104,49 +218,95 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def report(self, node: yaml.Node, message: str) -> None:
-        self.problems.append(_at(node, message))
+        self.problems.append(Problem(node.start_mark.line + 1, node.start_mark.column + 1, message))
 
     def check(self, root: yaml.Node | None) -> LoadResult:
         if root is None:
-            return _fail([Problem(1, 1, "the file is empty; it needs `topics:` and `tips:`")])
+            return _fail([Problem(1, 1, EMPTY_FILE)])
         if not isinstance(root, yaml.MappingNode):
-            return _fail([_at(root, "the file must be a mapping with `topics:` and `tips:`")])
-        top = _mapping(root)
-        self.unknown_keys(top, TOP_KEYS, "at the top level")
+            self.report(root, "the file must be a mapping with `topics:` and `tips:`")
+            return _fail(self.problems)
+        top = self.entries(root, "at the top level", TOP_KEYS)
+        if "version" in top:
+            self.version(top["version"][1])
         topics = self.topics(top.get("topics"), root)
-        tips = self.tips(top.get("tips"), root, {t.slug for t in topics})
+        tips = self.tips(top.get("tips"), root, {topic.slug for topic in topics})
         if self.problems:
-            return _fail(sorted(self.problems, key=lambda p: (p.line, p.column)))
+            return _fail(self.problems)
         return LoadResult(Catalogue(topics=tuple(topics), tips=tuple(tips)), ())
 
-    def unknown_keys(self, entries: dict, allowed: set[str], where: str) -> None:
-        for name, (key, _) in entries.items():
-            if name not in allowed:
-                expected = ", ".join(f"`{k}`" for k in sorted(allowed))
-                self.report(key, f"unknown key `{name}` {where} (expected one of {expected})")
+    # -- building blocks ----------------------------------------------------
 
-    def text(self, node: yaml.Node, what: str, limit: int | None = None) -> str | None:
-        if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
-            self.report(node, f"{what} must be text")
+    def entries(self, node: yaml.MappingNode, where: str, allowed: Sequence[str] | None) -> Entries:
+        """The mapping's keys, reporting repeated keys (YAML would keep only the
+        last one, silently) and keys that are not among `allowed` (None: any)."""
+        found: Entries = {}
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                self.report(key, f"a key {where} must be a plain name")
+                continue
+            name = str(key.value)
+            if name in found:
+                self.report(
+                    key,
+                    f"`{name}` appears twice {where} (also on line {_line(found[name][0])}); "
+                    "YAML would silently keep only the last one",
+                )
+                continue
+            found[name] = (key, value)
+            if allowed is not None and name not in allowed:
+                expected = ", ".join(f"`{k}`" for k in allowed)
+                hint = did_you_mean(name, allowed) or f" (expected one of {expected})"
+                self.report(key, f"unknown key `{name}` {where}{hint}")
+        return found
+
+    def text(self, node: yaml.Node, what: str, limit: int) -> str | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag == _NULL:
+            self.report(node, f"{what} is empty; write the text after the colon")
+            return None
+        if not _is_text(node):
+            kind = "a list or mapping" if not isinstance(node, yaml.ScalarNode) else "not text"
+            self.report(node, f"{what} is {kind}; write it as text (in quotes if need be)")
             return None
         value = str(node.value).strip()
         if not value:
             self.report(node, f"{what} must not be empty")
             return None
-        if limit is not None and len(value) > limit:
-            self.report(node, f"{what} is {len(value)} characters; Slack allows at most {limit}")
+        if len(value) > limit:
+            self.report(node, f"{what} is {len(value)} characters; at most {limit} fit in Slack")
         return value
 
-    def text_list(self, node: yaml.Node, what: str) -> tuple[str, ...]:
-        if isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:null":
-            node = yaml.SequenceNode(
-                "tag:yaml.org,2002:seq", [node], node.start_mark, node.end_mark
-            )
-        if not isinstance(node, yaml.SequenceNode):
+    def text_list(self, node: yaml.Node, what: str, *, limit: int) -> list[tuple[yaml.Node, str]]:
+        """A list of texts (a single text counts as a list of one), with each one's node."""
+        if _is_text(node):
+            items = [node]
+        elif isinstance(node, yaml.SequenceNode):
+            items = node.value
+            if not items:
+                self.report(node, f"{what} is an empty list; give at least one")
+        else:
             self.report(node, f"{what} must be a list, like [a, b]")
-            return ()
-        items = (self.text(item, f"each entry of {what}", 100) for item in node.value)
-        return tuple(item for item in items if item)
+            return []
+        found: list[tuple[yaml.Node, str]] = []
+        seen: set[str] = set()
+        for item in items:
+            value = self.text(item, f"each entry of {what}", limit)
+            if value is None:
+                continue
+            if value in seen:
+                self.report(item, f"`{value}` is listed twice in {what}")
+                continue
+            seen.add(value)
+            found.append((item, value))
+        return found
+
+    def version(self, node: yaml.Node) -> None:
+        if not (isinstance(node, yaml.ScalarNode) and node.tag == _INT) or node.value.strip() != (
+            str(FORMAT_VERSION)
+        ):
+            self.report(node, f"`version` must be {FORMAT_VERSION}, the only format there is")
+
+    # -- topics ---------------------------------------------------------------
 
     def topics(self, entry: tuple[yaml.Node, yaml.Node] | None, root: yaml.Node) -> list[Topic]:
         if entry is None:
@@ -156,47 +316,55 @@ class _Checker:
         if not isinstance(node, yaml.MappingNode):
             self.report(node, "`topics:` must map each topic slug to its description")
             return []
+        if not node.value:
+            self.report(node, "`topics:` is empty; the tips need at least one topic")
         topics: list[Topic] = []
-        seen_names: dict[str, str] = {}
-        for key, value in node.value:
-            slug = str(key.value)
-            if not _SLUG.match(slug):
-                self.report(key, f"topic `{slug}` must be lowercase words joined by hyphens")
-            if not isinstance(value, yaml.MappingNode):
-                self.report(value, f"topic `{slug}` needs `description:` (and optional `aliases:`)")
-                continue
-            fields = _mapping(value)
-            self.unknown_keys(fields, TOPIC_KEYS, f"in topic `{slug}`")
-            if "description" not in fields:
-                self.report(value, f"topic `{slug}` is missing `description:`")
-            description = (
-                self.text(fields["description"][1], f"`description` of topic `{slug}`", 300)
-                if "description" in fields
-                else None
-            )
-            title = (
-                self.text(fields["title"][1], f"`title` of topic `{slug}`", 75)
-                if "title" in fields
-                else None
-            )
-            aliases = (
-                self.text_list(fields["aliases"][1], f"`aliases` of topic `{slug}`")
-                if "aliases" in fields
-                else ()
-            )
-            for name, name_node in [(slug, key), *((a, fields["aliases"][1]) for a in aliases)]:
-                owner = seen_names.setdefault(name.casefold(), slug)
-                if owner != slug:
-                    self.report(name_node, f"`{name}` names both topic `{owner}` and `{slug}`")
-            topics.append(
-                Topic(
-                    slug=slug,
-                    title=title or slug.replace("-", " ").capitalize(),
-                    description=description or "",
-                    aliases=aliases,
-                )
-            )
+        names: dict[str, str] = {}  # every slug and alias, folded -> the topic it names
+        for slug, (key, value) in self.entries(node, "under `topics:`", None).items():
+            topic = self.topic(slug, key, value, names)
+            if topic is not None:
+                topics.append(topic)
         return topics
+
+    def topic(
+        self, slug: str, key: yaml.Node, value: yaml.Node, names: dict[str, str]
+    ) -> Topic | None:
+        if not _SLUG.match(slug):
+            self.report(key, f"topic `{slug}` must be lowercase words joined by hyphens")
+        elif len(slug) > SLUG_MAX:
+            self.report(key, f"topic `{slug}` is longer than {SLUG_MAX} characters")
+        if not isinstance(value, yaml.MappingNode):
+            self.report(value, f"topic `{slug}` needs `description:` (and optional `title:`)")
+            return None
+        where = f"in topic `{slug}`"
+        fields = self.entries(value, where, TOPIC_KEYS)
+        description = None
+        if "description" in fields:
+            description = self.text(
+                fields["description"][1], f"`description` of topic `{slug}`", DESCRIPTION_MAX
+            )
+        elif _missing(fields, ("description",)):
+            self.report(value, f"topic `{slug}` is missing `description:`")
+        title = None
+        if "title" in fields:
+            title = self.text(fields["title"][1], f"`title` of topic `{slug}`", TOPIC_TITLE_MAX)
+        aliases: list[tuple[yaml.Node, str]] = []
+        if "aliases" in fields:
+            aliases = self.text_list(
+                fields["aliases"][1], f"`aliases` of topic `{slug}`", limit=WORD_MAX
+            )
+        for name, name_node in [(slug, key), *((alias, node) for node, alias in aliases)]:
+            owner = names.setdefault(name.casefold(), slug)
+            if owner != slug:
+                self.report(name_node, f"`{name}` names both topic `{owner}` and `{slug}`")
+        return Topic(
+            slug=slug,
+            title=title or slug.replace("-", " ").capitalize(),
+            description=description or "",
+            aliases=tuple(alias for _, alias in aliases),
+        )
+
+    # -- tips -----------------------------------------------------------------
 
     def tips(
         self, entry: tuple[yaml.Node, yaml.Node] | None, root: yaml.Node, slugs: set[str]
@@ -208,67 +376,84 @@ class _Checker:
         if not isinstance(node, yaml.SequenceNode):
             self.report(node, "`tips:` must be a list; start each tip with `- id:`")
             return []
-        tips: list[Tip] = []
-        first_seen: dict[str, int] = {}
-        for item in node.value:
-            tip = self.tip(item, slugs)
-            if tip is None:
-                continue
-            if tip.id in first_seen:
-                id_node = _mapping(item)["id"][1]
-                self.report(
-                    id_node,
-                    f"tip id `{tip.id}` is used twice (first on line "
-                    f"{first_seen[tip.id]}); ids must be unique",
-                )
-                continue
-            first_seen[tip.id] = item.start_mark.line + 1
-            tips.append(tip)
         if not node.value:
             self.report(node, "`tips:` is empty; the bot needs at least one tip")
+        tips: list[Tip] = []
+        first_line: dict[str, int] = {}
+        for item in node.value:
+            tip, id_node = self.tip(item, slugs)
+            if id_node is not None:
+                tip_id = str(id_node.value).strip()
+                if tip_id in first_line:
+                    self.report(
+                        id_node,
+                        f"tip id `{tip_id}` is used twice, on lines {first_line[tip_id]} and "
+                        f"{_line(id_node)}; every tip needs an id of its own",
+                    )
+                    continue
+                first_line[tip_id] = _line(id_node)
+            if tip is not None:
+                tips.append(tip)
         return tips
 
-    def tip(self, node: yaml.Node, slugs: set[str]) -> Tip | None:
+    def tip(self, node: yaml.Node, slugs: set[str]) -> tuple[Tip | None, yaml.Node | None]:
+        """The tip (None if it has problems) and the node of its id, if it has one."""
         if not isinstance(node, yaml.MappingNode):
             self.report(node, "each tip must be a mapping that starts with `- id:`")
-            return None
-        fields = _mapping(node)
-        label = f"tip `{fields['id'][1].value}`" if "id" in fields else "this tip"
+            return None, None
+        id_entry = next((v for k, v in node.value if k.value == "id" and _is_text(v)), None)
+        label = f"tip `{id_entry.value}`" if id_entry is not None else "this tip"
         before = len(self.problems)
-        self.unknown_keys(fields, TIP_KEYS, f"in {label}")
-        for name in TIP_REQUIRED:
-            if name not in fields:
-                self.report(node, f"{label} is missing `{name}:`")
+        fields = self.entries(node, f"in {label}", TIP_KEYS)
+        for name in _missing(fields, TIP_REQUIRED):
+            self.report(node, f"{label} is missing `{name}:`")
         values: dict[str, str | None] = {}
-        for name in ("id", "topic", "title", "body", "try", "quote", "section"):
+        for name in _TIP_TEXTS:
             if name in fields:
-                values[name] = self.text(
-                    fields[name][1], f"`{name}` of {label}", _TEXT_LIMITS.get(name, ID_LIMIT)
-                )
+                values[name] = self.text(fields[name][1], f"`{name}` of {label}", FIELD_MAX[name])
         tip_id, topic = values.get("id"), values.get("topic")
         if tip_id and not _TIP_ID.match(tip_id):
             self.report(
-                fields["id"][1], f"tip id `{tip_id}` must be lowercase letters, digits and hyphens"
+                fields["id"][1],
+                f"tip id `{tip_id}` must be lowercase letters and digits, "
+                "joined by `-`, `_` or `.`",
             )
         if topic and topic not in slugs:
             self.report(
-                fields["topic"][1], f"{label} names topic `{topic}`, which is not under `topics:`"
+                fields["topic"][1],
+                f"{label} names topic `{topic}`, which is not under `topics:`"
+                + did_you_mean(topic, slugs),
             )
-        audience = (
-            self.text_list(fields["audience"][1], f"`audience` of {label}")
-            if "audience" in fields
-            else ()
-        )
-        for who in audience:
+        for name, limit in RENDERED_MAX.items():
+            value = values.get(name)
+            if value and len(value) <= FIELD_MAX[name]:  # too long as typed is reported already
+                shown = rendered_length(name, value, topic=topic or "")
+                if shown > limit:
+                    self.report(
+                        fields[name][1],
+                        f"`{name}` of {label} is {shown} characters as Slack receives it "
+                        f"(`&`, `<` and `>` are escaped, the label added); Slack allows {limit}",
+                    )
+        audience: list[tuple[yaml.Node, str]] = []
+        if "audience" in fields:
+            audience = self.text_list(
+                fields["audience"][1], f"`audience` of {label}", limit=WORD_MAX
+            )
+        for who_node, who in audience:
             if who not in AUDIENCES:
                 self.report(
-                    fields["audience"][1],
-                    f"audience `{who}` of {label} must be one of " + ", ".join(AUDIENCES),
+                    who_node,
+                    f"audience `{who}` of {label} must be one of "
+                    + ", ".join(f"`{a}`" for a in AUDIENCES)
+                    + did_you_mean(who, AUDIENCES),
                 )
-        tags = self.text_list(fields["tags"][1], f"`tags` of {label}") if "tags" in fields else ()
+        tags: list[tuple[yaml.Node, str]] = []
+        if "tags" in fields:
+            tags = self.text_list(fields["tags"][1], f"`tags` of {label}", limit=WORD_MAX)
+        id_node = fields["id"][1] if tip_id else None
         if len(self.problems) > before:
-            return None
-        return Tip(
+            return None, id_node
+        tip = Tip(
             id=str(tip_id),
             topic=str(topic),
             title=str(values["title"]),
@@ -276,6 +461,7 @@ class _Checker:
             try_this=str(values["try"]),
             quote=str(values["quote"]),
             section=str(values["section"]),
-            audience=audience,
-            tags=tags,
+            audience=tuple(who for _, who in audience),
+            tags=tuple(tag for _, tag in tags),
         )
+        return tip, id_node
