@@ -11,6 +11,7 @@ import math
 import random
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -137,6 +138,10 @@ class Catalogue:
     _by_topic: dict[str, tuple[Tip, ...]] = field(init=False, repr=False, compare=False)
     _topic_names: dict[str, str] = field(init=False, repr=False, compare=False)
     _index: dict[str, dict[int, float]] = field(init=False, repr=False, compare=False)
+    # Each topic name with its letter counts, to rule names out before difflib runs.
+    _name_letters: tuple[tuple[str, dict[str, int]], ...] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         by_topic: dict[str, list[Tip]] = {t.slug: [] for t in self.topics}
@@ -151,6 +156,7 @@ class Catalogue:
         object.__setattr__(self, "_by_topic", {k: tuple(v) for k, v in by_topic.items()})
         object.__setattr__(self, "_topic_names", names)
         object.__setattr__(self, "_index", _build_index(self.tips))
+        object.__setattr__(self, "_name_letters", tuple((n, Counter(n)) for n in names))
 
     # -- look-ups ---------------------------------------------------------
 
@@ -203,9 +209,36 @@ class Catalogue:
         needle = normalize_word(word)
         if not needle:
             return []
-        close = difflib.get_close_matches(needle, list(self._topic_names), n=limit * 3, cutoff=0.6)
+        close = difflib.get_close_matches(
+            needle, _could_match(needle, self._name_letters, cutoff=0.6), n=limit * 3, cutoff=0.6
+        )
         slugs = dict.fromkeys(self._topic_names[name] for name in close)
         return list(slugs)[:limit]
+
+
+def _could_match(
+    needle: str, names: Sequence[tuple[str, dict[str, int]]], *, cutoff: float
+) -> list[str]:
+    """The names that pass difflib's `quick_ratio` test against `needle`.
+
+    difflib would run the same test itself, one SequenceMatcher call per name;
+    doing it here on precounted letters is a few times cheaper, and since only
+    names that fail the test are dropped, get_close_matches answers the same.
+    """
+    wanted = tuple(Counter(needle).items())
+    survivors = []
+    for name, letters in names:
+        total = len(needle) + len(name)
+        if 2.0 * min(len(needle), len(name)) / total < cutoff:  # difflib's real_quick_ratio
+            continue
+        shared = 0
+        for letter, count in wanted:
+            have = letters.get(letter)
+            if have:
+                shared += count if count < have else have
+        if 2.0 * shared / total >= cutoff:
+            survivors.append(name)
+    return survivors
 
 
 def _build_index(tips: Sequence[Tip]) -> dict[str, dict[int, float]]:

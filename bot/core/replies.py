@@ -71,8 +71,10 @@ def _tip_reply(tip: Tip | None) -> Reply:
 def _suggestions(catalogue: Catalogue, query: str) -> list:
     # Suggest against the whole text and against each word: `ai-failur` and
     # `tips on moats` should both lead somewhere.
-    slugs = catalogue.suggest(query)
-    for word in query.split():
-        slugs += [s for s in catalogue.suggest(word) if s not in slugs]
+    slugs: list[str] = []
+    for needle in dict.fromkeys([query, *query.split()]):  # a one-word query only once
+        if len(slugs) >= 3:
+            break
+        slugs += [s for s in catalogue.suggest(needle) if s not in slugs]
     topics = (catalogue.topic(slug) for slug in slugs[:3])
     return [topic for topic in topics if topic is not None]
