@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import random
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from dotenv import load_dotenv
 
 from bot.logging_setup import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
+from bot.store.base import StoreUnavailable
 
 log = logging.getLogger("bot")
 
@@ -60,7 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_CONFIG
     setup_logging(settings.log_level)
-    return RUNNERS[args.mode](settings, args)
+    try:
+        return RUNNERS[args.mode](settings, args)
+    except StoreUnavailable as error:
+        print(f"pmtip cannot start: {error}", file=sys.stderr)
+        return EXIT_CONFIG
 
 
 def run_tip(settings: Settings, args: argparse.Namespace) -> int:
@@ -97,13 +103,32 @@ def run_validate(settings: Settings, args: argparse.Namespace) -> int:
 def run_socket(settings: Settings, args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from bot import scheduler as weekly
     from bot.slack_app import build_app, build_services
 
     _ignore_oauth_variables()
     services = build_services(settings)
     app = build_app(services, socket_mode=True)
+    ticker = weekly.WeeklyTicker(
+        store=services.store,
+        client=services.delivery_client,
+        catalogue=services.catalogue,
+        catchup_hours=settings.catchup_hours,
+    )
+    background = (
+        None
+        if args.no_scheduler
+        else weekly.start_background(ticker, tick_seconds=settings.tick_seconds)
+    )
+    _exit_on_sigterm()
     log.info("connecting to Slack over Socket Mode")
-    SocketModeHandler(app, settings.app_token.reveal()).start()
+    try:
+        SocketModeHandler(app, settings.app_token.reveal()).start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("stopping")
+    finally:
+        if background is not None:
+            weekly.stop(background, ticker)
     return 0
 
 
@@ -126,13 +151,75 @@ def run_http(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_clock(settings: Settings, args: argparse.Namespace) -> int:
-    print("The weekly-insight scheduler is not part of this version yet.", file=sys.stderr)
-    return 1
+    from bot import scheduler as weekly
+    from bot.catalogue_source import CatalogueSource
+    from bot.store import open_store
+
+    store = open_store(settings.database_url.reveal() or None)
+    catalogue = CatalogueSource(settings.tips_path)
+    catalogue.reload()  # a bad file is logged; the tick reloads it once it is fixed
+    ticker = weekly.WeeklyTicker(
+        store=store,
+        client=weekly.delivery_client(settings),
+        catalogue=catalogue,
+        catchup_hours=settings.catchup_hours,
+    )
+    clock = weekly.build_blocking(ticker, tick_seconds=settings.tick_seconds)
+    _exit_on_sigterm()
+    log.info("weekly insight clock: a tick every %ss", settings.tick_seconds)
+    try:
+        clock.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("stopping")
+    finally:
+        weekly.stop(clock, ticker)
+        store.close()
+    return 0
 
 
 def run_post_due(settings: Settings, args: argparse.Namespace) -> int:
-    print("The weekly-insight delivery is not part of this version yet.", file=sys.stderr)
-    return 1
+    from datetime import UTC, datetime
+
+    from bot.catalogue_source import read_catalogue
+    from bot.core.schedule import parse_instant
+    from bot.delivery import post_due
+    from bot.scheduler import delivery_client
+    from bot.store import open_store
+
+    try:
+        at = parse_instant(args.at) if args.at else datetime.now(UTC)
+    except ValueError as error:
+        print(f"--at: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    catalogue, problems = read_catalogue(settings.tips_path)
+    if catalogue is None or problems:
+        for problem in problems:
+            print(problem.format(str(settings.tips_path)), file=sys.stderr)
+        return 1
+    store = open_store(settings.database_url.reveal() or None)
+    try:
+        report = post_due(
+            store=store,
+            client=delivery_client(settings),
+            catalogue=catalogue,
+            now=at,
+            catchup_hours=settings.catchup_hours,
+        )
+    finally:
+        store.close()
+    for line in report.lines():
+        print(line)
+    print(f"post-due at {at.isoformat()}: {report.summary()}")
+    return 0
+
+
+def _exit_on_sigterm() -> None:
+    # Turn SIGTERM (Heroku's stop, `kill`) into SystemExit in the main thread, so
+    # the scheduler stops cleanly: no new posts, unposted claims released.
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def _ignore_oauth_variables() -> None:

@@ -152,11 +152,13 @@ def post_due(
     catchup_hours: float,
     policy: DeliveryPolicy = DEFAULT_POLICY,
     clock: Clock | None = None,
+    cancel: threading.Event | None = None,
 ) -> DeliveryReport:
     """Post every weekly insight due at `now`, each slot once. Safe to repeat and to race.
 
     `client` should have no retry handlers of its own: the retries here know
-    which failures may have posted and check before posting again.
+    which failures may have posted and check before posting again. Setting
+    `cancel` (on SIGTERM) stops new posts; slots not yet posted are released.
     """
     report = DeliveryReport()
     run = _Run(
@@ -167,6 +169,7 @@ def post_due(
         catchup_hours=catchup_hours,
         policy=policy,
         report=report,
+        cancel=cancel or threading.Event(),
     )
     jobs: list[_Job] = [run.reconcile_job(claim) for claim in run.orphaned_claims()]
     jobs += run.due_jobs()
@@ -209,7 +212,7 @@ def post_now(
         return PostNowResult(False, "This week's insight was already posted to this channel.")
     job = run.claim_job(subscription, slot, replace_settled=bool(existing))
     if job is None:
-        return PostNowResult(False, run.report.skipped[0].detail if run.report.skipped else "")
+        return PostNowResult(False, report.failed[0].detail if report.failed else "")
     _run_jobs([job], workers=1, clock=clock or SystemClock())
     for kind in ("posted", "reconciled"):
         if outcomes := getattr(report, kind):
@@ -232,7 +235,15 @@ class _Run:
     catchup_hours: float
     policy: DeliveryPolicy
     report: DeliveryReport
-    stop: threading.Event = field(default_factory=threading.Event)
+    cancel: threading.Event = field(default_factory=threading.Event)  # shutting down
+    stop: threading.Event = field(default_factory=threading.Event)  # Slack refused the token
+
+    def halted(self) -> str | None:
+        if self.cancel.is_set():
+            return "not attempted: the process is stopping"
+        if self.stop.is_set():
+            return "not attempted: Slack refused the bot's token"
+        return None
 
     def orphaned_claims(self) -> list[Delivery]:
         return self.store.stale_claims(claimed_before=self.now - self.policy.lease)
@@ -292,15 +303,10 @@ class _Run:
                 if sub.topics
                 else "the catalogue has no tips"
             )
-            if self.store.record_skipped(
-                subscription_id=sub.id,
-                slot_key=slot.key,
-                slot_at=slot.instant,
-                reason=reason,
-                now=self.now,
-            ):
-                log.warning("skipped %s %s: %s", sub.channel_id, slot.key, reason)
-            self.report.add("skipped", _outcome(sub, slot.key, detail=reason))
+            # Not recorded as skipped: a tips file being edited (or rejected at
+            # start) must not cost a channel its week. Tried again next tick.
+            log.warning("%s %s not posted yet: %s", sub.channel_id, slot.key, reason)
+            self.report.add("failed", _outcome(sub, slot.key, detail=reason))
             return None
         post = _Post(
             sub=sub,
@@ -477,12 +483,16 @@ class _Job:
 
     def _post(self, state: _Post) -> float | None:
         run, sub = self.run, state.sub
+        if (halted := run.halted()) is not None:
+            if state.check_first:  # the last post may have landed: leave it to reconciliation
+                detail = f"{halted}; outcome unknown, checked again after the lease"
+                run.report.add("failed", _outcome(sub, state.slot_key, detail=detail))
+            else:
+                self._release(state, halted)
+            return None
         if state.token is None and not self._claim(state):
             return None
         assert state.token is not None and state.tip_id is not None  # set by _claim
-        if run.stop.is_set():
-            self._release(state, "not attempted: Slack refused the bot's token")
-            return None
         if state.check_first:
             found = _find_posted(run, sub, state.slot_key)
             if isinstance(found, str):

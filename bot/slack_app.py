@@ -22,7 +22,9 @@ from bot.admins import UserDirectory
 from bot.catalogue_source import CatalogueSource
 from bot.listeners import actions, commands
 from bot.recent import RecentTips
+from bot.scheduler import delivery_client
 from bot.settings import Settings
+from bot.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ class Services:
     client: WebClient
     catalogue: CatalogueSource
     users: UserDirectory
+    store: Store  # subscriptions, the delivery ledger, votes (bot.store.base)
+    delivery_client: WebClient  # no retry handlers: bot.delivery retries by itself
     recent: RecentTips = field(default_factory=RecentTips)
     rng: random.Random = field(default_factory=random.Random)
 
@@ -63,6 +67,8 @@ def build_services(settings: Settings) -> Services:
         client=client,
         catalogue=source,
         users=UserDirectory(client, admin_ids=settings.admin_user_ids),
+        store=open_store(settings.database_url.reveal() or None),  # raises StoreUnavailable
+        delivery_client=delivery_client(settings),
     )
 
 

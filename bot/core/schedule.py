@@ -158,3 +158,38 @@ def slot_status(
 def _require_aware(instant: datetime) -> None:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError("instants must be timezone-aware")
+
+
+def upcoming_slot(
+    schedule: WeeklySchedule,
+    *,
+    now: datetime,
+    active_since: datetime,
+    catchup_hours: float,
+    settled_keys: frozenset[str] | set[str] = frozenset(),
+) -> Slot:
+    """The slot the channel will get next: the latest one if it is due and not yet
+    settled (it posts on the next tick), else the first later one not settled."""
+    status = slot_status(schedule, now=now, catchup_hours=catchup_hours, active_since=active_since)
+    if isinstance(status, Due) and status.slot.key not in settled_keys:
+        return status.slot
+    slot = next_slot_after(schedule, now)
+    while slot.key in settled_keys:
+        slot = slot_on(schedule, slot.local_date + timedelta(days=DAYS_PER_WEEK))
+    return slot
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO-8601 instant such as `2026-01-05T14:00:00Z` or `2026-01-05T09:00-05:00`.
+
+    Without an offset the time is read as UTC. Raises ValueError with a message
+    fit to show the person who typed it.
+    """
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not an ISO-8601 instant; use e.g. 2026-01-05T14:00:00Z "
+            "or 2026-01-05T09:00:00-05:00"
+        ) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

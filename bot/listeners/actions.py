@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 
 from bot.core import blocks, replies
+from bot.listeners import subscriptions
 
 if TYPE_CHECKING:
     from bot.slack_app import Services
@@ -21,6 +22,8 @@ def register(app: App, services: Services) -> None:
     app.action(blocks.SHARE)(ack=_ack_now, lazy=[share_listener(services)])
     app.action(blocks.ANOTHER)(ack=_ack_now, lazy=[another_listener(services)])
     app.action(blocks.SHOW)(ack=_ack_now, lazy=[show_listener(services)])
+    for action_id, vote in subscriptions.VOTES.items():  # feedback on the weekly insight
+        app.action(action_id)(ack=_ack_now, lazy=[subscriptions.vote_listener(services, vote)])
 
 
 def _ack_now(ack: Ack) -> None:

@@ -11,13 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core import blocks, grammar
 from bot.core.blocks import Message
+from bot.listeners import subscriptions
 
 if TYPE_CHECKING:
     from bot.slack_app import Services
 
 Handler = Callable[["Services", Any, dict[str, Any]], Message]
 
-HANDLERS: dict[type, Handler] = {}
+HANDLERS: dict[type, Handler] = {
+    **subscriptions.HANDLERS,  # subscribe, unsubscribe, schedule, post-now, stats
+}
 
 
 def handle(services: Services, command: grammar.Command, body: dict[str, Any]) -> Message:

@@ -1,8 +1,13 @@
 """Persistence for subscriptions, the delivery ledger, rotation state and votes.
 
-Use `open_store(settings.database_url.reveal() or None)`; program against
-`bot.store.base.Store`.
+Program against `bot.store.base.Store`; get one with `open_store(DATABASE_URL or None)`.
+This package imports SQLAlchemy only when a store is opened, so commands that
+never touch the database (`tip`, `validate`) stay fast.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from bot.store.base import (
     Delivery,
@@ -14,13 +19,24 @@ from bot.store.base import (
     TipStats,
     Vote,
 )
-from bot.store.sql import SqlStore, open_store
+
+if TYPE_CHECKING:
+    from bot.store.sql import SqlStore
+
+
+def open_store(raw_url: str | None, *, migrate_schema: bool = True) -> SqlStore:
+    """The store at DATABASE_URL (None: data/pmtip.sqlite3), its schema brought up to date.
+
+    Raises StoreUnavailable with a clear, password-free message when it cannot."""
+    from bot.store.sql import open_store as open_sql_store
+
+    return open_sql_store(raw_url, migrate_schema=migrate_schema)
+
 
 __all__ = [
     "Delivery",
     "DeliveryState",
     "RotationPosition",
-    "SqlStore",
     "Store",
     "StoreUnavailable",
     "Subscription",

@@ -192,6 +192,9 @@ def open_store(raw_url: str | None, *, migrate_schema: bool = True) -> SqlStore:
         else:
             with engine.connect():
                 pass
+        # Leave no pooled connection behind: gunicorn forks workers after this,
+        # and a connection must never be shared across processes.
+        engine.dispose()
     except (SQLAlchemyError, OSError) as error:
         raise StoreUnavailable(
             f"cannot use the database at {safe_url(url)}: {_first_line(error)}"

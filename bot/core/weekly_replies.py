@@ -1,0 +1,224 @@
+"""What pmtip says about weekly subscriptions and feedback: schedules, next post
+times, refusals, stats. Pure rendering; the listeners pass in every fact."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.core import blocks
+from bot.core.blocks import Message
+from bot.core.catalogue import Catalogue
+from bot.core.grammar import DAY_NAMES
+from bot.core.schedule import Slot, WeeklySchedule
+
+# What to do about each reason a subscription is paused.
+PAUSE_ADVICE = {
+    "channel_not_found": "I can no longer see this channel. If it is private, invite me with "
+    "`/invite @pmtip`, then run `/pmtip subscribe` again.",
+    "not_in_channel": "I was removed from this channel. Invite me back with `/invite @pmtip`, "
+    "then run `/pmtip subscribe` again.",
+    "is_archived": "This channel is archived. Unarchive it, then run `/pmtip subscribe` again.",
+}
+STATS_LIST_SIZE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class TipTally:
+    """Deliveries and votes of one tip (the store's TipStats, without the import)."""
+
+    tip_id: str
+    deliveries: int
+    useful: int
+    not_for_me: int
+
+    @property
+    def votes(self) -> int:
+        return self.useful + self.not_for_me
+
+    @property
+    def score(self) -> int:
+        return self.useful - self.not_for_me
+
+
+def describe_schedule(schedule: WeeklySchedule) -> str:
+    day = DAY_NAMES[schedule.day].capitalize()
+    return f"every {day} at {schedule.at.strftime('%H:%M')} ({schedule.timezone})"
+
+
+def local_time_text(instant: datetime, timezone: str) -> str:
+    """`Monday 5 January 2026, 09:00 CET`: the instant as the channel's clock shows it."""
+    local = instant.astimezone(ZoneInfo(timezone))
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M} {local.tzname()}"
+
+
+def slack_date(instant: datetime, timezone: str) -> str:
+    """Slack's date token (shown in each reader's own timezone) with a plain fallback."""
+    stamp = int(instant.timestamp())
+    return f"<!date^{stamp}^{{date_long_pretty}} at {{time}}|{local_time_text(instant, timezone)}>"
+
+
+def next_post_line(slot: Slot, timezone: str, *, now: datetime) -> str:
+    if slot.instant <= now:
+        return "The insight for this week is due now; it goes out within a minute."
+    return (
+        f"Next post: *{local_time_text(slot.instant, timezone)}* "
+        f"({slack_date(slot.instant, timezone)} your time)."
+    )
+
+
+def _topics_line(topics: Sequence[str]) -> str:
+    if not topics:
+        return "Tips from every topic, each once before any repeats."
+    names = ", ".join(f"`{topic}`" for topic in topics)
+    return f"Tips from {names}, each once before any repeats."
+
+
+def subscribed(
+    *,
+    schedule: WeeklySchedule,
+    topics: Sequence[str],
+    next_slot: Slot,
+    now: datetime,
+    changed: bool,
+    joined: bool,
+) -> Message:
+    first = (
+        f":calendar: Updated: this channel now gets the PM insight of the week "
+        f"{describe_schedule(schedule)}."
+        if changed
+        else f":calendar: Subscribed: this channel gets the PM insight of the week "
+        f"{describe_schedule(schedule)}."
+    )
+    lines = [first, next_post_line(next_slot, schedule.timezone, now=now), _topics_line(topics)]
+    if joined:
+        lines.append("I joined the channel so that I can post here.")
+    lines.append(
+        "Change it with `/pmtip subscribe [day] [HH:MM] [timezone]`; stop it with "
+        "`/pmtip unsubscribe`."
+    )
+    return blocks.notice("\n".join(lines))
+
+
+def schedule_status(
+    *,
+    schedule: WeeklySchedule,
+    topics: Sequence[str],
+    next_slot: Slot | None,
+    paused_reason: str | None,
+    last_posted: datetime | None,
+    now: datetime,
+) -> Message:
+    lines = [
+        f":calendar: This channel gets the PM insight of the week {describe_schedule(schedule)}."
+    ]
+    if paused_reason:
+        advice = PAUSE_ADVICE.get(paused_reason, "Run `/pmtip subscribe` again to resume.")
+        lines.append(
+            f":warning: *Paused*: Slack refused my last post (`{blocks.escape(paused_reason)}`). "
+            f"{advice}"
+        )
+    elif next_slot is not None:
+        lines.append(next_post_line(next_slot, schedule.timezone, now=now))
+    lines.append(_topics_line(topics))
+    if last_posted is not None:
+        lines.append(f"Last posted: {local_time_text(last_posted, schedule.timezone)}.")
+    return blocks.notice("\n".join(lines))
+
+
+def not_subscribed() -> Message:
+    return blocks.notice(
+        "This channel has no weekly insight. Start one with `/pmtip subscribe`, for example "
+        "`/pmtip subscribe monday 09:00 Europe/Berlin`."
+    )
+
+
+def unsubscribed(*, was_subscribed: bool) -> Message:
+    if not was_subscribed:
+        return not_subscribed()
+    return blocks.notice(
+        "Unsubscribed: no more weekly insights in this channel. "
+        "`/pmtip subscribe` starts them again, where the rotation left off."
+    )
+
+
+def refusal(*, action: str, who_can_help: str) -> Message:
+    return blocks.notice(f"Sorry, only admins can {action}. {who_can_help} can do it for you.")
+
+
+def unknown_topics(unknown: Sequence[str], catalogue: Catalogue) -> Message:
+    names = ", ".join(f"`{blocks.echo(word)}`" for word in unknown)
+    known = ", ".join(f"`{topic.slug}`" for topic in catalogue.topics)
+    return blocks.notice(
+        f"I don't know the topic(s) {names}. Topics you can use: {known}. "
+        "For example `/pmtip subscribe topics:ai-failure,ai-fit`."
+    )
+
+
+def cannot_post(reason: str) -> Message:
+    advice = {
+        "private": "This is a private channel I'm not in. Invite me with `/invite @pmtip`, "
+        "then run `/pmtip subscribe` again.",
+        "join_failed": "I couldn't join this channel by myself. Invite me with "
+        "`/invite @pmtip`, then run `/pmtip subscribe` again.",
+        "is_archived": "This channel is archived, so I can't post here.",
+        "direct_message": "The weekly insight is for channels. Run `/pmtip subscribe` in the "
+        "channel that should receive it.",
+    }.get(reason, f"I can't post in this channel (`{blocks.escape(reason)}`).")
+    return blocks.notice(f":warning: Not subscribed yet. {advice}")
+
+
+def post_now_done(*, title: str, next_slot: Slot, timezone: str, now: datetime) -> Message:
+    return blocks.notice(
+        f":white_check_mark: Posted this week's insight, “{blocks.escape(title)}”. "
+        f"It counts as this week's slot. {next_post_line(next_slot, timezone, now=now)}"
+    )
+
+
+def stats(catalogue: Catalogue, tallies: Sequence[TipTally]) -> Message:
+    """Deliveries and votes per tip for the whole catalogue, most and least useful first."""
+    by_id = {tally.tip_id: tally for tally in tallies}
+    every = [by_id.get(tip.id, TipTally(tip.id, 0, 0, 0)) for tip in catalogue.tips]
+    retired = [t for t in tallies if catalogue.tip(t.tip_id) is None]
+    voted = [t for t in every if t.votes]
+    most = sorted((t for t in voted if t.useful), key=lambda t: (-t.score, -t.useful, t.tip_id))[
+        :STATS_LIST_SIZE
+    ]
+    least = sorted(
+        (t for t in voted if t.not_for_me), key=lambda t: (t.score, -t.not_for_me, t.tip_id)
+    )[:STATS_LIST_SIZE]
+
+    def line(tally: TipTally) -> str:
+        tip = catalogue.tip(tally.tip_id)
+        title = blocks.escape(blocks.clip(tip.title, 80)) if tip else "_retired_"
+        return (
+            f"`{tally.tip_id}` {title} · posted {tally.deliveries} · "
+            f":thumbsup: {tally.useful} · not for me {tally.not_for_me}"
+        )
+
+    total_posts = sum(t.deliveries for t in every) + sum(t.deliveries for t in retired)
+    total_votes = sum(t.votes for t in every) + sum(t.votes for t in retired)
+    out: list[blocks.Block] = [
+        blocks.header("pmtip stats"),
+        blocks.section(
+            f"{len(catalogue.tips)} tips · {total_posts} weekly posts · {total_votes} votes · "
+            f"{sum(1 for t in every if not t.deliveries)} tips never posted"
+        ),
+    ]
+    if most:
+        out.append(blocks.section("*Most useful*\n" + "\n".join(line(t) for t in most)))
+    if least:
+        out.append(blocks.section("*Least useful*\n" + "\n".join(line(t) for t in least)))
+    if not voted:
+        out.append(blocks.section("_No votes yet._"))
+    out.append(blocks.section("*Every tip* (most useful first)"))
+    ranked = sorted(every, key=lambda t: (-t.score, -t.useful, -t.deliveries, t.tip_id))
+    out += blocks.chunked_sections(
+        [line(t) for t in [*ranked, *retired]], max_blocks=blocks.MAX_BLOCKS - len(out) - 1
+    )
+    text = (
+        f"pmtip stats: {len(catalogue.tips)} tips, {total_posts} weekly posts, {total_votes} votes"
+    )
+    return blocks.fit(Message(text=text, blocks=out))
