@@ -1,0 +1,59 @@
+"""The baseline: a bare Bolt app with one `ack("echo")` command listener.
+
+It gets what pmtip's app gets (the same Web API client, signing secret and
+`process_before_response=True`) and, run as a script, the same server: gunicorn
+with gthread workers, through `bot.web.serve`, with the worker and thread counts
+from the same settings. Only Bolt's own WSGI adapter sits in front of it.
+
+    SLACK_BOT_TOKEN=... SLACK_SIGNING_SECRET=... PORT=... python benchmarks/bare_app.py
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable
+
+from slack_bolt import Ack, App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.settings import Settings, load_settings
+from bot.slack_app import build_client
+from bot.web import EVENTS_PATH, serve
+
+
+def build_bare_app(settings: Settings, *, process_before_response: bool = True) -> App:
+    """A Bolt app with pmtip's Bolt settings and a single `ack("echo")` listener."""
+    app = App(
+        client=build_client(settings),
+        signing_secret=settings.signing_secret.reveal(),
+        process_before_response=process_before_response,
+        logger=logging.getLogger("bench.bare"),
+    )
+
+    @app.command("/pmtip")
+    def echo(ack: Ack) -> None:
+        ack("echo")
+
+    return app
+
+
+def create_wsgi_app(settings: Settings) -> Callable[..., Iterable[bytes]]:
+    return SlackRequestHandler(build_bare_app(settings), path=EVENTS_PATH)
+
+
+def main() -> int:
+    settings = load_settings(os.environ, mode="http")
+    logging.basicConfig(level=settings.log_level)
+    serve(
+        create_wsgi_app(settings),
+        port=settings.port,
+        workers=settings.web_concurrency,
+        threads=settings.web_threads,
+        log_level=settings.log_level,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""Every benchmark runs, in its short smoke mode, and writes the JSON it promises.
+
+No timing is asserted here: CI machines vary too much. The figures that matter
+come from full runs, recorded in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# script -> keys its JSON must have at the top level
+EXPECTED: dict[str, set[str]] = {
+    "dispatch": {"cases", "process_before_response_false", "targets", "all_targets_met"},
+    "http_load": {"results", "throughput_ratio", "targets", "server", "all_targets_met"},
+}
+COMMON_KEYS = {"benchmark", "command", "machine", "mode"}
+
+
+def run_smoke(name: str, results_dir: Path) -> dict:
+    completed = subprocess.run(
+        [sys.executable, f"benchmarks/{name}.py", "--smoke", "--results-dir", str(results_dir)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert f"wrote {results_dir / name}.json" in completed.stdout
+    return json.loads((results_dir / f"{name}.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory):
+    """`smoke(name)`: the benchmark's smoke-run JSON, run once per module."""
+    runs: dict[str, dict] = {}
+    results_dir = tmp_path_factory.mktemp("benchmark-results")
+
+    def get(name: str) -> dict:
+        if name not in runs:
+            runs[name] = run_smoke(name, results_dir)
+        return runs[name]
+
+    return get
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_benchmark_smoke_run_writes_its_results(name: str, smoke) -> None:
+    data = smoke(name)
+    assert data["benchmark"] == name
+    assert data["mode"] == "smoke"
+    missing = (EXPECTED[name] | COMMON_KEYS) - data.keys()
+    assert not missing, f"{name}.json lacks {sorted(missing)}"
+    assert {"cores", "cpu", "python"} <= data["machine"].keys()
+    assert all(isinstance(ok, bool) for ok in _target_verdicts(data))
+
+
+def test_dispatch_reports_both_apps_for_every_case(smoke) -> None:
+    data = smoke("dispatch")
+    assert set(data["cases"]) == {"topic", "free words", "unknown topic"}
+    for case in data["cases"].values():
+        for app in ("pmtip", "bare"):
+            assert case[app]["n"] > 0
+            assert 0 < case[app]["median_ms"] <= case[app]["p99_ms"]
+        assert case["median_ratio"] > 0
+
+
+def test_http_load_sent_requests_to_both_servers(smoke) -> None:
+    data = smoke("http_load")
+    for server in ("pmtip", "bare"):
+        result = data["results"][server]
+        assert result["requests"] > 0
+        assert result["statuses"].get("200", 0) > 0
+
+
+def _target_verdicts(data: dict) -> list[object]:
+    targets = data.get("targets")
+    if isinstance(targets, dict) and all(isinstance(v, bool) for v in targets.values()):
+        return list(targets.values())
+    return [data["all_targets_met"]]
