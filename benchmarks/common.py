@@ -86,16 +86,22 @@ def slash_command_body(
     ).encode()
 
 
-def bench_env(api_base_url: str, **extra: str) -> dict[str, str]:
+def bench_env(api_base_url: str, *, database_url: str, **extra: str) -> dict[str, str]:
     """The environment a pmtip process needs to run against the stand-in."""
     return {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_BASE_URL": api_base_url,
         "TIPS_PATH": str(TIPS_PATH),
+        "DATABASE_URL": database_url,
         "LOG_LEVEL": "WARNING",
         **extra,
     }
+
+
+def sqlite_url(directory: str | Path) -> str:
+    """A fresh SQLite database in `directory` (a benchmark's temporary directory)."""
+    return f"sqlite:///{Path(directory) / 'pmtip-bench.sqlite3'}"
 
 
 def free_port() -> int:
@@ -405,5 +411,6 @@ def server_settings() -> dict[str, int]:
     """The gunicorn worker and thread counts a server started here will use."""
     from bot.settings import load_settings
 
-    settings = load_settings({**os.environ, **bench_env("http://127.0.0.1:1/api/")}, mode="http")
+    env = bench_env("http://127.0.0.1:1/api/", database_url="sqlite://")
+    settings = load_settings({**os.environ, **env}, mode="http")
     return {"workers": settings.web_concurrency, "threads": settings.web_threads}

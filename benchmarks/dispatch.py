@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import tempfile
 import time
 
 import common
@@ -80,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
 
     bodies = {case: common.slash_command_body(text) for case, text in common.COMMAND_CASES.items()}
-    with common.StandinSlackApi() as api:
-        settings = load_settings(common.bench_env(api.base_url), mode="http")
+    with common.StandinSlackApi() as api, tempfile.TemporaryDirectory() as tmp:
+        env = common.bench_env(api.base_url, database_url=common.sqlite_url(tmp))
+        settings = load_settings(env, mode="http")
         apps = {"pmtip": build_app(build_services(settings)), "bare": build_bare_app(settings)}
         samples = alternate(apps, bodies, rounds=rounds, warmup=min(200, rounds))
         threaded = {

@@ -19,6 +19,7 @@ import argparse
 import http.client
 import multiprocessing
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -147,9 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     seconds, clients = (1.0, 8) if args.smoke else (args.seconds, args.clients)
     warmup = 0.5 if args.smoke else 2.0
 
-    with common.StandinSlackApi() as api:
+    with common.StandinSlackApi() as api, tempfile.TemporaryDirectory() as tmp:
         ports = {"pmtip": common.free_port(), "bare": common.free_port()}
-        env = {name: common.bench_env(api.base_url, PORT=str(port)) for name, port in ports.items()}
+        env = {
+            name: common.bench_env(
+                api.base_url, database_url=common.sqlite_url(tmp), PORT=str(port)
+            )
+            for name, port in ports.items()
+        }
         servers = {
             "pmtip": common.start_process([sys.executable, "-m", "bot", "http"], env=env["pmtip"]),
             "bare": common.start_process(

@@ -19,6 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 EXPECTED: dict[str, set[str]] = {
     "dispatch": {"cases", "process_before_response_false", "targets", "all_targets_met"},
     "http_load": {"results", "throughput_ratio", "targets", "server", "all_targets_met"},
+    "startup": {"startup_seconds", "memory_mb", "total_rss_mb", "total_pss_mb", "targets"},
 }
 COMMON_KEYS = {"benchmark", "command", "machine", "mode"}
 
@@ -77,6 +78,16 @@ def test_http_load_sent_requests_to_both_servers(smoke) -> None:
         result = data["results"][server]
         assert result["requests"] > 0
         assert result["statuses"].get("200", 0) > 0
+
+
+def test_startup_reads_memory_of_the_master_and_its_workers(smoke) -> None:
+    data = smoke("startup")
+    assert data["startup_seconds"]["starts"]
+    names = list(data["memory_mb"])
+    assert names[0].startswith("master ")
+    assert any(name.startswith("worker ") for name in names)
+    assert data["total_rss_mb"] > 0
+    assert data["statuses"].get("200") == data["requests"]
 
 
 def _target_verdicts(data: dict) -> list[object]:

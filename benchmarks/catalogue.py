@@ -1,0 +1,149 @@
+"""How long validating and loading a large tips file takes.
+
+    python benchmarks/catalogue.py [--tips 10000] [--runs 5]
+
+Generates a catalogue of N tips shaped like content/tips.yaml (folded texts of
+realistic length, tags, audiences, 100 topics), then times, best of R runs:
+libyaml's compose, the checks, building the Catalogue (its search index
+included), the whole `read_catalogue`, and `python -m bot validate` as a
+pre-commit hook would run it (interpreter start-up included). The issue asks
+for under a second at 10,000 tips.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
+
+_WORDS = (
+    "strategy customer moat discovery platform value principle model data risk team "
+    "roadmap feature outcome market signal trust engineer scope decision failure metric "
+    "experiment insight leverage system architecture feedback quality launch adoption"
+).split()
+
+
+def _sentence(rng: random.Random, words: int) -> str:
+    text = " ".join(rng.choice(_WORDS) for _ in range(words))
+    return text.capitalize() + "."
+
+
+def _folded(text: str, indent: str) -> str:
+    """Text as a folded block scalar, wrapped near 76 columns like the real file."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > 76:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return ">-\n" + "\n".join(indent + part for part in lines)
+
+
+def generate_tips_yaml(tip_count: int, *, topic_count: int = 100, seed: int = 4) -> str:
+    """A valid tips file with `tip_count` tips spread over `topic_count` topics."""
+    rng = random.Random(seed)
+    out = ["# yaml-language-server: $schema=./tips.schema.json", "version: 1", "topics:"]
+    slugs = [f"topic-{n:03d}" for n in range(topic_count)]
+    for slug in slugs:
+        out += [
+            f"  {slug}:",
+            f"    title: Generated topic {slug[-3:]}",
+            f"    description: {_sentence(rng, 12)}",
+            f"    aliases: [{slug}-alias, {slug}-other]",
+        ]
+    out += ["", "tips:"]
+    for n in range(tip_count):
+        out += [
+            f"  - id: generated-tip-{n:05d}",
+            f"    topic: {slugs[n % topic_count]}",
+            f"    title: {_sentence(rng, 7)[:-1]}",
+            "    body: " + _folded(" ".join(_sentence(rng, 14) for _ in range(4)), "      "),
+            "    try: " + _folded(_sentence(rng, 25), "      "),
+            f'    quote: "{_sentence(rng, 12)}"',
+            '    section: "Generated section"',
+            f"    audience: [{rng.choice(('business', 'platform', 'infrastructure'))}]",
+            f"    tags: [{rng.choice(_WORDS)}, {rng.choice(_WORDS)}-{n % 7}]",
+            "",
+        ]
+    return "\n".join(out) + "\n"
+
+
+def _best(runs: int, action: Callable[[], object]) -> float:
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+def main() -> int:
+    sys.path.insert(0, str(REPO_ROOT))
+    import yaml
+
+    from bot.catalogue_source import read_catalogue
+    from bot.core.catalogue import Catalogue
+    from bot.core.tips_file import _Loader, parse_catalogue
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tips", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    text = generate_tips_yaml(args.tips)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "tips.yaml"
+        path.write_text(text, encoding="utf-8")
+        result = parse_catalogue(text)
+        if not result.ok or result.catalogue is None:
+            print("the generated catalogue does not validate:", result.problems[:5])
+            return 1
+        catalogue = result.catalogue
+        figures = {
+            "tips": args.tips,
+            "file_bytes": len(text.encode()),
+            "libyaml": bool(getattr(yaml, "__with_libyaml__", False)),
+            "compose_s": _best(args.runs, lambda: yaml.compose(text, Loader=_Loader)),
+            "parse_and_check_s": _best(args.runs, lambda: parse_catalogue(text)),
+            "catalogue_index_s": _best(
+                args.runs, lambda: Catalogue(topics=catalogue.topics, tips=catalogue.tips)
+            ),
+            "read_catalogue_s": _best(args.runs, lambda: read_catalogue(path)),
+        }
+        command = [sys.executable, "-m", "bot", "validate", str(path)]
+        environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+
+        def run_cli() -> None:
+            finished = subprocess.run(
+                command, cwd=REPO_ROOT, env=environment, capture_output=True, check=False
+            )
+            if finished.returncode != 0:
+                raise SystemExit(f"validate failed: {finished.stdout!r} {finished.stderr!r}")
+
+        figures["cli_validate_s"] = _best(args.runs, run_cli)
+
+    width = max(len(name) for name in figures)
+    for name, value in figures.items():
+        shown = f"{value * 1000:8.1f} ms" if name.endswith("_s") else f"{value}"
+        print(f"{name:<{width}}  {shown}")
+    verdict = "under" if figures["cli_validate_s"] < 1.0 else "OVER"
+    print(f"python -m bot validate is {verdict} one second for {args.tips} tips")
+    RESULTS_DIR.mkdir(exist_ok=True)
+    (RESULTS_DIR / "catalogue.json").write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
