@@ -1,0 +1,230 @@
+"""Weekly slot arithmetic: the instant each slot posts, across DST, and when a slot is due."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from bot.core.schedule import (
+    Due,
+    NotOwed,
+    TooLate,
+    WeeklySchedule,
+    latest_slot_at_or_before,
+    next_slot_after,
+    parse_instant,
+    resolve_wall_time,
+    slot_for_week_of,
+    slot_on,
+    slot_status,
+    upcoming_slot,
+    week_key,
+)
+
+MONDAY_9_NEW_YORK = WeeklySchedule(day=0, at=time(9, 0), timezone="America/New_York")
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+# -- timezones and DST ------------------------------------------------------------
+
+
+def test_monday_9am_new_york_is_14h_utc_in_january_and_13h_utc_in_july():
+    assert slot_on(MONDAY_9_NEW_YORK, date(2026, 1, 5)).instant == utc(2026, 1, 5, 14, 0)
+    assert slot_on(MONDAY_9_NEW_YORK, date(2026, 7, 6)).instant == utc(2026, 7, 6, 13, 0)
+
+
+def test_berlin_slot_moves_with_summer_time():
+    monday_9_berlin = WeeklySchedule(day=0, at=time(9, 0), timezone="Europe/Berlin")
+    assert slot_on(monday_9_berlin, date(2026, 3, 23)).instant == utc(2026, 3, 23, 8, 0)
+    assert slot_on(monday_9_berlin, date(2026, 3, 30)).instant == utc(2026, 3, 30, 7, 0)
+
+
+def test_berlin_skipped_hour_posts_once_at_the_moment_clocks_jump():
+    # 2026-03-29: clocks jump from 02:00 CET to 03:00 CEST (01:00 UTC); 02:30 never happens.
+    sunday_0230 = WeeklySchedule(day=6, at=time(2, 30), timezone="Europe/Berlin")
+    slot = slot_on(sunday_0230, date(2026, 3, 29))
+    assert slot.instant == utc(2026, 3, 29, 1, 0)
+    # Exactly one slot that week: the instants just before and after agree on it.
+    assert latest_slot_at_or_before(sunday_0230, utc(2026, 3, 29, 0, 59)).key != slot.key
+    assert latest_slot_at_or_before(sunday_0230, utc(2026, 3, 29, 1, 0)) == slot
+    assert latest_slot_at_or_before(sunday_0230, utc(2026, 3, 29, 6, 0)) == slot
+
+
+def test_new_york_skipped_hour_posts_at_3am_edt():
+    # 2026-03-08: 02:00 EST jumps to 03:00 EDT (07:00 UTC).
+    sunday_0215 = WeeklySchedule(day=6, at=time(2, 15), timezone="America/New_York")
+    assert slot_on(sunday_0215, date(2026, 3, 8)).instant == utc(2026, 3, 8, 7, 0)
+
+
+def test_berlin_repeated_hour_posts_once_at_the_first_occurrence():
+    # 2026-10-25: 03:00 CEST falls back to 02:00 CET; 02:30 happens at 00:30 and 01:30 UTC.
+    sunday_0230 = WeeklySchedule(day=6, at=time(2, 30), timezone="Europe/Berlin")
+    slot = slot_on(sunday_0230, date(2026, 10, 25))
+    assert slot.instant == utc(2026, 10, 25, 0, 30)
+    # During the second 02:30 the latest slot is still that same one: nothing new is due.
+    assert latest_slot_at_or_before(sunday_0230, utc(2026, 10, 25, 1, 30)) == slot
+
+
+def test_new_york_repeated_hour_posts_at_the_first_occurrence():
+    # 2026-11-01: 02:00 EDT falls back to 01:00 EST; 01:30 EDT is 05:30 UTC.
+    sunday_0130 = WeeklySchedule(day=6, at=time(1, 30), timezone="America/New_York")
+    assert slot_on(sunday_0130, date(2026, 11, 1)).instant == utc(2026, 11, 1, 5, 30)
+
+
+def test_a_whole_skipped_day_still_has_one_slot():
+    # Samoa skipped 30 December 2011 entirely.
+    friday_9_apia = WeeklySchedule(day=4, at=time(9, 0), timezone="Pacific/Apia")
+    slot = slot_on(friday_9_apia, date(2011, 12, 30))
+    assert slot.instant == utc(2011, 12, 30, 10, 0)  # midnight on the 31st, local
+
+
+def test_resolve_wall_time_of_an_ordinary_time_is_its_offset():
+    assert resolve_wall_time(datetime(2026, 6, 1, 12, 0), "Asia/Kolkata") == utc(2026, 6, 1, 6, 30)
+
+
+# -- latest, next, week --------------------------------------------------------------
+
+
+def test_latest_slot_at_the_exact_instant_is_that_slot():
+    slot = latest_slot_at_or_before(MONDAY_9_NEW_YORK, utc(2026, 1, 5, 14, 0))
+    assert slot.instant == utc(2026, 1, 5, 14, 0)
+    assert slot.key == "2026-W02"
+
+
+def test_latest_slot_a_second_before_is_last_week():
+    slot = latest_slot_at_or_before(MONDAY_9_NEW_YORK, utc(2026, 1, 5, 13, 59, 59))
+    assert slot.local_date == date(2025, 12, 29)
+    assert slot.key == "2026-W01"
+
+
+def test_next_slot_is_strictly_after():
+    assert next_slot_after(MONDAY_9_NEW_YORK, utc(2026, 1, 5, 14, 0)).instant == utc(
+        2026, 1, 12, 14, 0
+    )
+    assert next_slot_after(MONDAY_9_NEW_YORK, utc(2026, 1, 5, 13, 0)).instant == utc(
+        2026, 1, 5, 14, 0
+    )
+
+
+def test_next_slot_across_the_spring_change_keeps_the_wall_time():
+    # Sunday 8 March 2026 New York moves to EDT; the Monday after posts at 13:00 UTC.
+    assert next_slot_after(MONDAY_9_NEW_YORK, utc(2026, 3, 3)).instant == utc(2026, 3, 9, 13, 0)
+
+
+def test_consecutive_slots_never_share_a_key():
+    keys = set()
+    instant = utc(2025, 12, 1)
+    for _ in range(120):
+        slot = next_slot_after(MONDAY_9_NEW_YORK, instant)
+        keys.add(slot.key)
+        instant = slot.instant
+    assert len(keys) == 120
+
+
+def test_week_key_is_the_iso_week_across_new_year():
+    assert week_key(date(2026, 1, 1)) == "2026-W01"
+    assert week_key(date(2027, 1, 1)) == "2026-W53"
+
+
+def test_slot_for_the_week_is_the_same_key_whichever_day_it_falls_on():
+    friday = WeeklySchedule(day=4, at=time(10, 0), timezone="Europe/Berlin")
+    monday_now = utc(2026, 1, 5, 8, 0)
+    slot = slot_for_week_of(friday, monday_now)
+    assert slot.local_date == date(2026, 1, 9)
+    assert slot.key == slot_for_week_of(MONDAY_9_NEW_YORK, monday_now).key
+
+
+def test_the_schedule_rejects_a_day_out_of_range_and_an_unknown_zone():
+    with pytest.raises(ValueError):
+        WeeklySchedule(day=7, at=time(9, 0), timezone="UTC")
+    with pytest.raises(Exception, match="Mars"):
+        WeeklySchedule(day=0, at=time(9, 0), timezone="Mars/Olympus_Mons")
+
+
+def test_naive_instants_are_refused():
+    with pytest.raises(ValueError, match="aware"):
+        latest_slot_at_or_before(MONDAY_9_NEW_YORK, datetime(2026, 1, 5, 14, 0))
+
+
+# -- catch-up -------------------------------------------------------------------------
+
+
+def status_at(now: datetime, *, catchup_hours: float = 12, since: datetime = LONG_AGO):
+    return slot_status(MONDAY_9_NEW_YORK, now=now, catchup_hours=catchup_hours, active_since=since)
+
+
+def test_down_at_9_and_starting_at_11_the_slot_is_due():
+    status = status_at(utc(2026, 1, 5, 16, 0))  # 11:00 in New York
+    assert status == Due(slot_on(MONDAY_9_NEW_YORK, date(2026, 1, 5)))
+
+
+def test_at_the_edge_of_the_catch_up_window_the_slot_is_still_due():
+    assert isinstance(status_at(utc(2026, 1, 6, 2, 0)), Due)  # exactly 12 hours late
+    assert isinstance(status_at(utc(2026, 1, 6, 2, 0, 1)), TooLate)
+
+
+def test_starting_on_tuesday_morning_the_slot_is_too_late():
+    status = status_at(utc(2026, 1, 6, 13, 0))  # Tuesday 08:00 in New York
+    assert isinstance(status, TooLate)
+    assert status.slot.key == "2026-W02"
+    assert status.late_by == timedelta(hours=23)
+
+
+def test_a_catch_up_window_of_zero_posts_only_on_the_dot():
+    assert isinstance(status_at(utc(2026, 1, 5, 14, 0), catchup_hours=0), Due)
+    assert isinstance(status_at(utc(2026, 1, 5, 14, 1), catchup_hours=0), TooLate)
+
+
+def test_a_slot_before_the_subscription_began_is_not_owed():
+    status = status_at(utc(2026, 1, 5, 16, 0), since=utc(2026, 1, 5, 15, 0))
+    assert isinstance(status, NotOwed)
+
+
+def test_upcoming_slot_is_the_due_one_until_it_is_settled():
+    now = utc(2026, 1, 5, 16, 0)
+    due = upcoming_slot(MONDAY_9_NEW_YORK, now=now, active_since=LONG_AGO, catchup_hours=12)
+    assert due.instant == utc(2026, 1, 5, 14, 0)
+    after = upcoming_slot(
+        MONDAY_9_NEW_YORK,
+        now=now,
+        active_since=LONG_AGO,
+        catchup_hours=12,
+        settled_keys={"2026-W02"},
+    )
+    assert after.instant == utc(2026, 1, 12, 14, 0)
+
+
+def test_upcoming_slot_skips_a_week_already_posted_under_an_earlier_schedule():
+    # Posted Monday; on Tuesday the channel moves to Fridays: this week is done.
+    friday = WeeklySchedule(day=4, at=time(9, 0), timezone="America/New_York")
+    tuesday = utc(2026, 1, 6, 15, 0)
+    slot = upcoming_slot(
+        friday, now=tuesday, active_since=tuesday, catchup_hours=12, settled_keys={"2026-W02"}
+    )
+    assert slot.local_date == date(2026, 1, 16)
+
+
+# -- --at ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-01-05T14:00:00Z", utc(2026, 1, 5, 14, 0)),
+        ("2026-01-05T09:00:00-05:00", utc(2026, 1, 5, 14, 0)),
+        ("2026-01-05T14:00", utc(2026, 1, 5, 14, 0)),
+    ],
+)
+def test_parse_instant_accepts_iso_8601(text, expected):
+    assert parse_instant(text) == expected
+
+
+@pytest.mark.parametrize("text", ["monday", "2026-13-01T00:00Z", "", "14:00"])
+def test_parse_instant_explains_what_it_wants(text):
+    with pytest.raises(ValueError, match="ISO-8601"):
+        parse_instant(text)
