@@ -195,20 +195,22 @@ def topics_message(catalogue: Catalogue) -> Message:
         for topic in catalogue.topics
     ]
     blocks = [header("pmtip topics"), *chunked_sections(lines, max_blocks=MAX_BLOCKS - 2)]
-    blocks.append(context("Try `/pmtip <topic>`, for example `/pmtip ai-failure`."))
+    blocks.append(context("Try `/pmtip &lt;topic&gt;`, for example `/pmtip ai-failure`."))
     text = "Topics: " + ", ".join(t.slug for t in catalogue.topics)
     return fit(Message(text=text, blocks=blocks))
 
 
 def help_message(*, is_admin: bool = False) -> Message:
     rows = [*USAGE, *(ADMIN_USAGE if is_admin else ())]
-    lines = [f"`{usage}` · {what}" for usage, what in rows]
+    # `<tip-id>` must be escaped, or Slack reads it as the start of a link.
+    lines = [f"`{escape(usage)}` · {what}" for usage, what in rows]
     blocks = [
         header("How to use /pmtip"),
         section("\n".join(lines)),
         context(f"Tips are drawn from the article _{ARTICLE_TITLE}_."),
     ]
-    return fit(Message(text="pmtip help: " + "; ".join(u for u, _ in rows), blocks=blocks))
+    text = "pmtip help: " + "; ".join(escape(u) for u, _ in rows)
+    return fit(Message(text=text, blocks=blocks))
 
 
 def search_results(query: str, tips: Sequence[Tip]) -> Message:

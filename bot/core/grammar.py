@@ -18,6 +18,7 @@ _DAYS = {name[:3]: index for index, name in enumerate(DAY_NAMES)} | {
 }
 _DAYS.update({"tues": 1, "wednes": 2, "thur": 3, "thurs": 3})
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_QUOTED_MAX = 60  # how much of a word we did not understand is quoted back
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,15 +198,23 @@ def parse_subscribe(words: list[str]) -> Subscribe | Invalid:
         elif _TIME.match(word):
             parsed = parse_time(word)
             if parsed is None:
-                return Invalid(f"`{word}` is not a time of day. {SUBSCRIBE_FORMAT}")
+                return Invalid(f"`{_quoted(word)}` is not a time of day. {SUBSCRIBE_FORMAT}")
             at = parsed
         elif "/" in word or word.upper() == "UTC":
             zone = canonical_timezone(word)
             if zone is None:
-                return Invalid(f"`{word}` is not a timezone I know. {SUBSCRIBE_FORMAT}")
+                return Invalid(f"`{_quoted(word)}` is not a timezone I know. {SUBSCRIBE_FORMAT}")
         else:
-            return Invalid(f"I don't understand `{word}`. {SUBSCRIBE_FORMAT}")
+            return Invalid(f"I don't understand `{_quoted(word)}`. {SUBSCRIBE_FORMAT}")
     return Subscribe(day=day, at=at, timezone=zone, topics=topics)
+
+
+def _quoted(word: str) -> str:
+    """A person's word, safe to quote in a mrkdwn reply: short, with `&`, `<` and `>`
+    escaped so `<!channel>` stays text. (bot.core.blocks imports this module, so
+    its `escape` cannot be used here.)"""
+    short = word if len(word) <= _QUOTED_MAX else word[: _QUOTED_MAX - 1] + "…"
+    return short.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def parse_time(text: str) -> time | None:
