@@ -399,23 +399,30 @@ class SqlStore:
             "updated_at": now,
         }
         with self._tx() as connection:
-            taken = connection.execute(
-                self._insert(deliveries)
-                .values(subscription_id=subscription_id, slot_key=slot_key, **values)
-                .on_conflict_do_nothing(index_elements=["subscription_id", "slot_key"])
-            ).rowcount
+            taken = (
+                connection.execute(
+                    self._insert(deliveries)
+                    .values(subscription_id=subscription_id, slot_key=slot_key, **values)
+                    .on_conflict_do_nothing(index_elements=["subscription_id", "slot_key"])
+                    .returning(deliveries.c.id)
+                ).scalar_one_or_none()
+                is not None
+            )
             if not taken and replace_settled:
-                taken = connection.execute(
-                    update(deliveries)
-                    .where(
-                        deliveries.c.subscription_id == subscription_id,
-                        deliveries.c.slot_key == slot_key,
-                        deliveries.c.state.in_(
-                            (DeliveryState.SKIPPED.value, DeliveryState.FAILED.value)
-                        ),
-                    )
-                    .values(**values)
-                ).rowcount
+                taken = (
+                    connection.execute(
+                        update(deliveries)
+                        .where(
+                            deliveries.c.subscription_id == subscription_id,
+                            deliveries.c.slot_key == slot_key,
+                            deliveries.c.state.in_(
+                                (DeliveryState.SKIPPED.value, DeliveryState.FAILED.value)
+                            ),
+                        )
+                        .values(**values)
+                    ).rowcount
+                    > 0
+                )
             if taken:
                 connection.execute(
                     update(rotations)
@@ -507,7 +514,9 @@ class SqlStore:
                         updated_at=now,
                     )
                     .on_conflict_do_nothing(index_elements=["subscription_id", "slot_key"])
-                ).rowcount
+                    .returning(deliveries.c.id)
+                ).scalar_one_or_none()
+                is not None
             )
 
     def stale_claims(self, *, claimed_before: datetime) -> list[Delivery]:

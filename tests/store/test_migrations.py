@@ -1,0 +1,127 @@
+"""The schema: created and upgraded at start by the shipped Alembic migrations,
+without losing data, and safely when several processes start at once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from bot.store import open_store
+from bot.store.migrate import current_revision, head_revision, upgrade
+from bot.store.sql import create_store_engine, metadata
+
+FIRST_REVISION = "0001"
+NOW = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
+
+
+def test_the_package_ships_more_than_one_revision():
+    assert head_revision() != FIRST_REVISION
+
+
+def test_an_empty_database_is_brought_to_head_on_first_start(database_url):
+    store = open_store(database_url)
+    try:
+        assert current_revision(store.engine) == head_revision()
+        tables = set(inspect(store.engine).get_table_names())
+        assert {"subscriptions", "rotations", "deliveries", "votes"} <= tables
+    finally:
+        store.close()
+
+
+def test_the_migrated_schema_is_what_the_code_expects(database_url):
+    store = open_store(database_url)
+    try:
+        with store.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        assert differences == []
+    finally:
+        store.close()
+
+
+def test_a_database_at_the_first_revision_is_upgraded_without_losing_data(database_url):
+    engine = create_store_engine(database_url)
+    upgrade(engine, revision=FIRST_REVISION)
+    assert current_revision(engine) == FIRST_REVISION
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO subscriptions (id, channel_id, weekday, post_time, timezone, topics, "
+                "subscribed_by, active, paused_reason, active_since, created_at, updated_at) "
+                "VALUES (7, 'COLD', 4, '10:30', 'Europe/Berlin', 'ai-fit', 'UOLD', :yes, NULL, "
+                ":now, :now, :now)"
+            ),
+            {"now": NOW, "yes": True},
+        )
+        connection.execute(
+            text("INSERT INTO rotations (subscription_id, seed, round) VALUES (7, 'old-seed', 2)")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO deliveries (subscription_id, slot_key, slot_at, state, claim_token, "
+                "tip_id, round, message_ts, reason, claimed_at, updated_at) VALUES (7, "
+                "'2026-W01', :now, 'posted', 'tok', 'tip-a', 2, '1.5', NULL, :now, :now)"
+            ),
+            {"now": NOW},
+        )
+    engine.dispose()
+
+    store = open_store(database_url)  # what a newer release does at start
+    try:
+        assert current_revision(store.engine) == head_revision()
+        sub = store.subscription("COLD")
+        assert sub is not None
+        assert (sub.id, sub.schedule.day, sub.schedule.timezone) == (7, 4, "Europe/Berlin")
+        assert sub.topics == ("ai-fit",) and sub.active_since == NOW
+        position = store.rotation_position(7)
+        assert (position.seed, position.round, position.delivered_this_round) == (
+            "old-seed",
+            2,
+            {"tip-a"},
+        )
+        (delivery,) = store.deliveries(subscription_id=7)
+        assert (delivery.slot_key, delivery.message_ts) == ("2026-W01", "1.5")
+        # and the new revision's table works
+        assert [s.deliveries for s in store.tip_stats()] == [1]
+    finally:
+        store.close()
+
+
+def test_starting_again_on_a_current_database_changes_nothing(database_url):
+    open_store(database_url).close()
+    store = open_store(database_url)
+    try:
+        assert current_revision(store.engine) == head_revision()
+    finally:
+        store.close()
+
+
+def test_processes_starting_at_once_migrate_once_and_all_start(database_url):
+    starters = 4
+    barrier = threading.Barrier(starters)
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            open_store(database_url).close()
+        except BaseException as error:  # collected and asserted on below
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(starters)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    engine = create_store_engine(database_url)
+    try:
+        assert current_revision(engine) == head_revision()
+        with engine.connect() as connection:
+            versions = connection.execute(text("SELECT count(*) FROM alembic_version")).scalar()
+        assert versions == 1
+    finally:
+        engine.dispose()
