@@ -80,6 +80,17 @@ class Settings:
     web_threads: int = 8
 
 
+def _seconds(raw: str | None, *, default: float) -> float | None:
+    """A duration in seconds from 0 to an hour; None when it is not one."""
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if 0 <= value <= 3600 else None  # also refuses nan and inf
+
+
 def load_settings(environ: Mapping[str, str], *, mode: str) -> Settings:
     """Settings for running in `mode` (a key of REQUIRED), or SettingsError."""
     env = {k: v.strip() for k, v in environ.items() if isinstance(v, str)}
@@ -108,6 +119,12 @@ def load_settings(environ: Mapping[str, str], *, mode: str) -> Settings:
     port = number("PORT", 3000, 1, 65535)
     catchup_hours = number("CATCHUP_HOURS", 12, 0, 167)
     tick_seconds = number("TICK_SECONDS", 30, 1, 3600)
+    reload_seconds = _seconds(env.get("RELOAD_SECONDS"), default=2.0)
+    if reload_seconds is None:
+        problems.append(
+            f"RELOAD_SECONDS={env['RELOAD_SECONDS']!r} must be a number of seconds from "
+            "0 (no polling) to 3600, like 2 or 0.5."
+        )
     web_concurrency = number("WEB_CONCURRENCY", 2, 1, 64)
     web_threads = number("WEB_THREADS", 8, 1, 256)
 
@@ -167,6 +184,7 @@ def load_settings(environ: Mapping[str, str], *, mode: str) -> Settings:
         ),
         subscribe_requires_admin=requires_admin_raw in ("true", "1", "yes"),
         tick_seconds=tick_seconds,
+        reload_seconds=reload_seconds or 0.0,
         web_concurrency=web_concurrency,
         web_threads=web_threads,
     )
