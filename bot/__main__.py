@@ -87,16 +87,16 @@ def run_tip(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_validate(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.catalogue_source import read_catalogue, summarize
+    from bot.catalogue_source import read_tips_file
 
     path = Path(args.path) if args.path else settings.tips_path
-    catalogue, problems = read_catalogue(path)
-    if catalogue is None or problems:
-        for problem in problems:
+    checked = read_tips_file(path)  # no search index: a pre-commit hook must be quick
+    if not checked.ok:
+        for problem in checked.problems:
             print(problem.format(str(path)))
-        print(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
+        print(f"{path}: {len(checked.problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"{path}: OK, {summarize(catalogue)}")
+    print(f"{path}: OK, {len(checked.tips)} tips in {len(checked.topics)} topics")
     return 0
 
 

@@ -1,26 +1,36 @@
 """The live catalogue: the tips file on disk, loaded, checked and swapped in whole.
 
 A request reads `current()` once and works with that object, so it sees either
-the old or the new catalogue, never a mix. A file that fails to load never
-replaces the last good catalogue; its problems are kept for admins to see.
+the old or the new catalogue, never a mix. A file that fails to load (broken,
+empty, cut short, not UTF-8, deleted) never replaces the last good catalogue;
+its problems are kept for admins to see.
+
+At start, before any good catalogue exists, a bad file leaves the source with
+an empty catalogue: the bot stays up, answers that it has no tips yet, and the
+admins are told what is wrong (see bot.reloader).
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.catalogue import Catalogue
-from bot.core.tips_file import Problem, decode_tips_bytes, parse_catalogue
+from bot.core.tips_file import Problem, TipsFile, decode_tips_bytes, parse_tips
 
 log = logging.getLogger(__name__)
 
 EMPTY = Catalogue(topics=(), tips=())
+LOGGED_PROBLEMS_MAX = 50  # a file broken everywhere must not flood the log
+
+Fingerprint = tuple[int, int, int] | None  # (mtime_ns, size, inode); None: no file
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,21 +38,72 @@ class LoadOutcome:
     ok: bool
     summary: str
     problems: tuple[str, ...] = ()  # formatted `PATH:LINE:COLUMN: message`
+    version: str = ""  # what was read: a digest of the bytes, or why nothing was
+    at: datetime | None = None
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a big file becomes objects.
+
+    Composing 10,000 tips allocates half a million objects, none of them in
+    cycles; the collector would walk the growing heap over and over and triple
+    the time. Reference counting still frees everything as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read(path: Path) -> tuple[str | None, str, tuple[Problem, ...]]:
+    """(text, version, problems) of the file: text is None when it cannot be read."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, "missing", (Problem(1, 1, "the tips file does not exist (deleted or moved?)"),)
+    except IsADirectoryError:
+        return None, "directory", (Problem(1, 1, "the tips path is a folder, not a file"),)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return (
+            None,
+            f"unreadable:{reason}",
+            (Problem(1, 1, f"the tips file cannot be read: {reason}"),),
+        )
+    version = hashlib.blake2b(raw, digest_size=12).hexdigest()
+    text = decode_tips_bytes(raw)
+    if isinstance(text, Problem):
+        return None, version, (text,)
+    return text, version, ()
+
+
+def read_tips_file(path: Path) -> TipsFile:
+    """The tips file at `path`, checked, without building the search index."""
+    text, _, problems = _read(path)
+    if text is None:
+        return TipsFile((), (), problems)
+    with collector_paused():
+        return parse_tips(text)
 
 
 def read_catalogue(path: Path) -> tuple[Catalogue | None, tuple[Problem, ...]]:
     """Load and validate the tips file at `path`."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None, (Problem(1, 1, "the tips file does not exist"),)
-    except OSError as error:
-        return None, (Problem(1, 1, f"the tips file cannot be read: {error.strerror}"),)
-    text = decode_tips_bytes(raw)
-    if isinstance(text, Problem):
-        return None, (text,)
-    result = parse_catalogue(text)
-    return result.catalogue, result.problems
+    catalogue, problems, _ = _load(path)
+    return catalogue, problems
+
+
+def _load(path: Path) -> tuple[Catalogue | None, tuple[Problem, ...], str]:
+    text, version, problems = _read(path)
+    if text is None:
+        return None, problems, version
+    with collector_paused():
+        parsed = parse_tips(text)
+        if not parsed.ok:
+            return None, parsed.problems, version
+        return Catalogue(topics=parsed.topics, tips=parsed.tips), (), version
 
 
 def summarize(catalogue: Catalogue) -> str:
@@ -60,46 +121,91 @@ class CatalogueSource:
         self._now = now
         self._lock = threading.Lock()
         self._catalogue = EMPTY
-        self._fingerprint: bytes | None = None
+        self._read_fingerprint: Fingerprint = None
+        self._seen_fingerprint: Fingerprint = None
+        self._attempted = False
         self.loaded_at: datetime | None = None
+        self.loaded_version: str | None = None  # digest of the bytes now served
         self.rejected: LoadOutcome | None = None  # the last edit that was refused
 
     def current(self) -> Catalogue:
         return self._catalogue
 
+    @property
+    def has_catalogue(self) -> bool:
+        """False until a good file has been loaded (a bad file at start)."""
+        return self.loaded_at is not None
+
     def reload(self) -> LoadOutcome:
         """Load the file now; swap it in if it is good, keep the old one if not."""
         with self._lock:
-            self._fingerprint = self._stat_fingerprint()
-            catalogue, problems = read_catalogue(self.path)
-            if catalogue is None or problems:
-                outcome = LoadOutcome(
-                    ok=False,
-                    summary=f"{self.path} was not loaded: {len(problems)} problem(s); "
-                    f"still serving {summarize(self._catalogue)}",
-                    problems=tuple(p.format(str(self.path)) for p in problems),
-                )
-                self.rejected = outcome
-                for line in outcome.problems:
-                    log.error("tips file rejected: %s", line)
-                return outcome
+            # Stat before reading: a save that lands during the read changes the
+            # fingerprint again, and the next poll loads it.
+            fingerprint = self._stat()
+            self._read_fingerprint = self._seen_fingerprint = fingerprint
+            self._attempted = True
+            catalogue, problems, version = _load(self.path)
+            now = self._now()
+            if catalogue is None:
+                return self._reject(problems, version, now)
             self._catalogue = catalogue
-            self.loaded_at = self._now()
+            self.loaded_at = now
+            self.loaded_version = version
             self.rejected = None
-            outcome = LoadOutcome(ok=True, summary=f"{self.path}: {summarize(catalogue)}")
+            outcome = LoadOutcome(
+                ok=True, summary=f"{self.path}: {summarize(catalogue)}", version=version, at=now
+            )
             log.info("catalogue loaded: %s", outcome.summary)
             return outcome
 
-    def reload_if_changed(self) -> LoadOutcome | None:
-        """Reload when the file's size, time or inode changed since the last look."""
-        if self._stat_fingerprint() == self._fingerprint:
+    def poll(self) -> LoadOutcome | None:
+        """Reload when the file changed and has stayed unchanged since the last poll.
+
+        Waiting for one quiet poll means a save caught halfway is not loaded
+        (or reported) in its half-written state; a file that stays broken is."""
+        fingerprint = self._stat()
+        with self._lock:
+            settled = fingerprint == self._seen_fingerprint
+            self._seen_fingerprint = fingerprint
+            if settled and self._attempted and fingerprint == self._read_fingerprint:
+                return None
+        if not settled:
             return None
         return self.reload()
 
-    def _stat_fingerprint(self) -> bytes | None:
+    def reload_if_changed(self) -> LoadOutcome | None:
+        """Reload at once if the file is not the one last read (no settling)."""
+        if self._stat() == self._read_fingerprint and self._attempted:
+            return None
+        return self.reload()
+
+    def _reject(self, problems: tuple[Problem, ...], version: str, now: datetime) -> LoadOutcome:
+        serving = (
+            f"still serving the last good catalogue ({summarize(self._catalogue)})"
+            if self.has_catalogue
+            else "no catalogue is loaded, so the bot has no tips to give"
+        )
+        outcome = LoadOutcome(
+            ok=False,
+            summary=f"{self.path} was not loaded: {len(problems)} problem(s); {serving}",
+            problems=tuple(p.format(str(self.path)) for p in problems),
+            version=version,
+            at=now,
+        )
+        self.rejected = outcome
+        log.error("tips file rejected: %s", outcome.summary)
+        for line in outcome.problems[:LOGGED_PROBLEMS_MAX]:
+            log.error("tips file problem: %s", line)
+        if len(outcome.problems) > LOGGED_PROBLEMS_MAX:
+            log.error(
+                "tips file: %d more problem(s); run `python -m bot validate` to see them all",
+                len(outcome.problems) - LOGGED_PROBLEMS_MAX,
+            )
+        return outcome
+
+    def _stat(self) -> Fingerprint:
         try:
             stat = self.path.stat()
         except OSError:
             return None
-        key = f"{stat.st_mtime_ns}:{stat.st_size}:{stat.st_ino}".encode()
-        return hashlib.blake2b(key, digest_size=8).digest()
+        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)

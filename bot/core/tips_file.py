@@ -82,6 +82,19 @@ class Problem:
 
 
 @dataclass(frozen=True, slots=True)
+class TipsFile:
+    """What a tips file holds: its topics and tips when it has no problems."""
+
+    topics: tuple[Topic, ...]
+    tips: tuple[Tip, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True, slots=True)
 class LoadResult:
     catalogue: Catalogue | None
     problems: tuple[Problem, ...]
@@ -92,7 +105,16 @@ class LoadResult:
 
 
 def parse_catalogue(text: str) -> LoadResult:
-    """Parse and validate the text of a tips file."""
+    """Parse and validate the text of a tips file, and build its Catalogue."""
+    parsed = parse_tips(text)
+    if not parsed.ok:
+        return LoadResult(None, parsed.problems)
+    return LoadResult(Catalogue(topics=parsed.topics, tips=parsed.tips), ())
+
+
+def parse_tips(text: str) -> TipsFile:
+    """Parse and validate the text of a tips file (without building the search
+    index: `validate` does not need it)."""
     if not text.strip():
         return _fail([Problem(1, 1, EMPTY_FILE)])
     try:
@@ -181,8 +203,8 @@ def _syntax_problem(text: str, error: yaml.MarkedYAMLError) -> Problem:
     return Problem(line, column, message)
 
 
-def _fail(problems: list[Problem]) -> LoadResult:
-    return LoadResult(None, tuple(sorted(problems, key=lambda p: (p.line, p.column))))
+def _fail(problems: list[Problem]) -> TipsFile:
+    return TipsFile((), (), tuple(sorted(problems, key=lambda p: (p.line, p.column))))
 
 
 def _line_column(text: str, position: int) -> tuple[int, int]:
@@ -204,13 +226,16 @@ Entries = dict[str, tuple[yaml.Node, yaml.Node]]
 def _missing(fields: Entries, required: Sequence[str]) -> list[str]:
     """Required keys absent from `fields`, leaving out those a misspelt key
     stands for: the typo is reported already, with the right spelling."""
+    absent = [name for name in required if name not in fields]
+    if not absent:
+        return []
     misspelt = {
         close
         for name in fields
         if name not in required
-        for close in difflib.get_close_matches(name, required, n=1, cutoff=0.6)
+        for close in difflib.get_close_matches(name, absent, n=1, cutoff=0.6)
     }
-    return [name for name in required if name not in fields and name not in misspelt]
+    return [name for name in absent if name not in misspelt]
 
 
 class _Checker:
@@ -220,7 +245,7 @@ class _Checker:
     def report(self, node: yaml.Node, message: str) -> None:
         self.problems.append(Problem(node.start_mark.line + 1, node.start_mark.column + 1, message))
 
-    def check(self, root: yaml.Node | None) -> LoadResult:
+    def check(self, root: yaml.Node | None) -> TipsFile:
         if root is None:
             return _fail([Problem(1, 1, EMPTY_FILE)])
         if not isinstance(root, yaml.MappingNode):
@@ -233,7 +258,7 @@ class _Checker:
         tips = self.tips(top.get("tips"), root, {topic.slug for topic in topics})
         if self.problems:
             return _fail(self.problems)
-        return LoadResult(Catalogue(topics=tuple(topics), tips=tuple(tips)), ())
+        return TipsFile(tuple(topics), tuple(tips), ())
 
     # -- building blocks ----------------------------------------------------
 
