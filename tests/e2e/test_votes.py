@@ -1,0 +1,90 @@
+"""The feedback buttons on the weekly insight, end to end: one vote per person per
+tip, changeable, answered privately, and never replacing the channel's post."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.core import blocks
+from tests.support.app_server import RunningApp
+from tests.support.slack_validation import assert_valid_message
+
+CHANNEL = "CTEAM"
+
+
+@pytest.fixture
+def app(running_app, tmp_path) -> RunningApp:
+    return running_app(DATABASE_URL=f"sqlite:///{tmp_path}/votes.sqlite3", ADMIN_USER_IDS="UBOSS")
+
+
+@pytest.fixture
+def tip_id(app: RunningApp) -> str:
+    return app.services.catalogue.current().tips[0].id
+
+
+def click(app: RunningApp, action_id: str, tip_id: str, user: str) -> dict[str, Any]:
+    """Click a vote button under the weekly post (a channel message, not ephemeral)."""
+    reply = app.action(action_id, tip_id, user_id=user, channel_id=CHANNEL, is_ephemeral=False)
+    assert reply.status == 200, reply.body
+    (answer,) = app.responses(reply)
+    assert_valid_message(answer)
+    return answer
+
+
+def tallies(app: RunningApp, tip_id: str) -> tuple[int, int]:
+    found = [s for s in app.services.store.tip_stats() if s.tip_id == tip_id]
+    return (found[0].useful, found[0].not_for_me) if found else (0, 0)
+
+
+def test_useful_is_recorded_and_thanked_privately_without_touching_the_post(app, tip_id):
+    answer = click(app, blocks.VOTE_USEFUL, tip_id, "UALICE")
+    assert answer["response_type"] == "ephemeral"
+    assert answer["replace_original"] is False  # the weekly post belongs to the channel
+    assert answer["text"].startswith("Thanks, noted: “Useful”")
+    assert "Not for me" in answer["text"]  # how to change it
+    assert tallies(app, tip_id) == (1, 0)
+
+
+def test_a_vote_can_be_changed_and_still_counts_once(app, tip_id):
+    click(app, blocks.VOTE_USEFUL, tip_id, "UALICE")
+    click(app, blocks.VOTE_USEFUL, tip_id, "UALICE")
+    assert tallies(app, tip_id) == (1, 0)
+    changed = click(app, blocks.VOTE_NOT_FOR_ME, tip_id, "UALICE")
+    assert "“Not for me” (it was “Useful”)" in changed["text"]
+    assert tallies(app, tip_id) == (0, 1)
+
+
+def test_each_person_has_their_own_vote(app, tip_id):
+    click(app, blocks.VOTE_USEFUL, tip_id, "UALICE")
+    click(app, blocks.VOTE_USEFUL, tip_id, "UBOB")
+    click(app, blocks.VOTE_NOT_FOR_ME, tip_id, "UCAROL")
+    assert tallies(app, tip_id) == (2, 1)
+
+
+def test_votes_show_in_the_admins_stats(app, tip_id):
+    click(app, blocks.VOTE_NOT_FOR_ME, tip_id, "UALICE")
+    reply = app.command("stats", user_id="UBOSS", channel_id=CHANNEL)
+    (stats,) = app.responses(reply)
+    assert_valid_message(stats)
+    least = next(
+        b for b in stats["blocks"] if "*Least useful*" in b.get("text", {}).get("text", "")
+    )
+    assert f"`{tip_id}`" in least["text"]["text"]
+    assert "not for me 1" in least["text"]["text"]
+
+
+def test_clicking_a_button_of_a_posted_weekly_insight_votes_for_that_tip(app, slack_api):
+    app.responses(app.command("subscribe", user_id="UBOSS", channel_id=CHANNEL))
+    app.responses(app.command("post-now", user_id="UBOSS", channel_id=CHANNEL))
+    (posted,) = slack_api.posted(CHANNEL)
+    buttons = {
+        element["action_id"]: element["value"]
+        for block in posted["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    }
+    assert buttons[blocks.VOTE_USEFUL] == buttons[blocks.VOTE_NOT_FOR_ME]
+    click(app, blocks.VOTE_USEFUL, buttons[blocks.VOTE_USEFUL], "UALICE")
+    assert tallies(app, buttons[blocks.VOTE_USEFUL]) == (1, 0)
