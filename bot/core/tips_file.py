@@ -196,7 +196,7 @@ def _syntax_problem(text: str, error: yaml.MarkedYAMLError) -> Problem:
     elif error.context:
         message += f" ({error.context})"
     lines = text.splitlines()
-    if 0 < line <= len(lines) and "\t" in lines[line - 1][:column]:
+    if 0 < line <= len(lines) and "\t" in lines[line - 1][:column] and "tab" not in message:
         message += "; YAML does not allow tabs for indentation, use spaces"
     if "end of stream" in message:
         message += "; the file may be cut short"
@@ -354,6 +354,7 @@ class _Checker:
     def topic(
         self, slug: str, key: yaml.Node, value: yaml.Node, names: dict[str, str]
     ) -> Topic | None:
+        valid_slug = bool(_SLUG.match(slug)) and len(slug) <= SLUG_MAX
         if not _SLUG.match(slug):
             self.report(key, f"topic `{slug}` must be lowercase words joined by hyphens")
         elif len(slug) > SLUG_MAX:
@@ -382,6 +383,8 @@ class _Checker:
             owner = names.setdefault(name.casefold(), slug)
             if owner != slug:
                 self.report(name_node, f"`{name}` names both topic `{owner}` and `{slug}`")
+        if not valid_slug:
+            return None  # tips naming it are reported too; nobody is pointed at a bad slug
         return Topic(
             slug=slug,
             title=title or slug.replace("-", " ").capitalize(),
@@ -430,8 +433,11 @@ class _Checker:
         label = f"tip `{id_entry.value}`" if id_entry is not None else "this tip"
         before = len(self.problems)
         fields = self.entries(node, f"in {label}", TIP_KEYS)
-        for name in _missing(fields, TIP_REQUIRED):
-            self.report(node, f"{label} is missing `{name}:`")
+        missing = _missing(fields, TIP_REQUIRED)
+        if missing:
+            names = [f"`{name}:`" for name in missing]
+            listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            self.report(node, f"{label} is missing {listed}")
         values: dict[str, str | None] = {}
         for name in _TIP_TEXTS:
             if name in fields:
