@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.admins import UserDirectory
 from bot.catalogue_source import CatalogueSource
-from bot.listeners import actions, commands
+from bot.listeners import actions, commands, failures
 from bot.recent import RecentTips
 from bot.scheduler import delivery_client
 from bot.settings import Settings
@@ -100,4 +100,5 @@ def build_app(services: Services, *, socket_mode: bool = False) -> App:
     )
     commands.register(app, services)
     actions.register(app, services)
+    failures.register(app)  # a 400 or a polite reply where Bolt would answer 500
     return app
