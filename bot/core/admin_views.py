@@ -1,0 +1,283 @@
+"""What pmtip shows admins and the Home tab: reload results, rejected edits,
+previews, and the App Home view. Pure rendering; the shell passes in every fact
+(the time included) and sends the result.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.core import blocks
+from bot.core.blocks import Block, Message
+from bot.core.catalogue import Catalogue, Tip
+from bot.core.weekly_replies import TipTally, slack_date
+
+MAX_VIEW_BLOCKS = 100
+BUTTONS_PER_ACTIONS = 25
+TOPIC_ACTION_BLOCKS_MAX = 20  # 500 topics as buttons; beyond that, a pointer to /pmtip topics
+CHANNEL_LINES_MAX = 50
+PROBLEM_LINES_SHOWN = 30  # in a reply or a direct message; `validate` lists them all
+HOME_PROBLEM_LINES_SHOWN = 10
+HOME_STATS_SHOWN = 5
+VALIDATE_HINT = "Run `python -m bot validate` on the file to see every problem."
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueStatus:
+    """The live catalogue's state, for admins."""
+
+    path: str
+    tips: int
+    topics: int
+    loaded_at: datetime | None  # None: no good file has loaded since the start
+    rejected_at: datetime | None = None
+    rejected_summary: str | None = None
+    rejected_problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPost:
+    """A subscribed channel the person is in, and when its next insight goes out."""
+
+    channel_id: str
+    schedule_text: str  # "every Monday at 09:00 (Europe/Berlin)"
+    next_post: datetime
+    timezone: str
+
+
+def topic_action_id(index: int) -> str:
+    """Buttons of one actions block need distinct action_ids; the listener
+    matches them all by the HOME_TOPIC prefix."""
+    return f"{blocks.HOME_TOPIC}.{index}"
+
+
+# -- replies to admins ------------------------------------------------------------------
+
+
+def _problem_blocks(problems: Sequence[str], *, shown: int) -> list[Block]:
+    """The problems as monospaced lines, packed into sections within Slack's limits."""
+    lines = [blocks.escape(blocks.clip(line, 500)) for line in problems[:shown]]
+    out: list[Block] = []
+    chunk: list[str] = []
+    for line in lines:
+        if chunk and sum(len(x) + 1 for x in chunk) + len(line) + 8 > blocks.SECTION_MAX:
+            out.append(blocks.section("```" + "\n".join(chunk) + "```"))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        out.append(blocks.section("```" + "\n".join(chunk) + "```"))
+    if len(problems) > shown:
+        out.append(blocks.context(f"…and {len(problems) - shown} more. {VALIDATE_HINT}"))
+    return out
+
+
+def reload_reply(*, ok: bool, summary: str, problems: Sequence[str]) -> Message:
+    """The answer to `/pmtip reload`."""
+    if ok:
+        return blocks.notice(f":white_check_mark: Reloaded {blocks.escape(summary)}.")
+    return _rejection(
+        ":x: *The tips file was not reloaded.*",
+        summary=summary,
+        problems=problems,
+        ending="Fix these lines, save, and run `/pmtip reload` again.",
+    )
+
+
+def rejected_edit_notice(*, summary: str, problems: Sequence[str]) -> Message:
+    """The direct message to each admin when a saved edit of the file is refused."""
+    return _rejection(
+        ":warning: *A change to the tips file was not loaded.*",
+        summary=summary,
+        problems=problems,
+        ending="Fix these lines and save again; I pick the file up within seconds.",
+    )
+
+
+def _rejection(title: str, *, summary: str, problems: Sequence[str], ending: str) -> Message:
+    out = [
+        blocks.section(f"{title}\n{blocks.escape(summary)}"),
+        *_problem_blocks(problems, shown=PROBLEM_LINES_SHOWN),
+        blocks.context(ending),
+    ]
+    text = f"{summary}. " + " | ".join(problems[:5])
+    return blocks.fit(Message(text=blocks.escape(text), blocks=out))
+
+
+def preview(tip: Tip) -> Message:
+    """Exactly the weekly message, under a line saying it is a preview."""
+    weekly = blocks.weekly_insight(tip)
+    note = blocks.context(
+        f":eyes: Preview of `{tip.id}` as a channel receives it. Only you can see this."
+    )
+    return blocks.fit(Message(text=weekly.text, blocks=[note, *weekly.blocks]))
+
+
+def close_tip_ids(catalogue: Catalogue, tip_id: str, *, limit: int = 3) -> list[str]:
+    ids = [tip.id for tip in catalogue.tips]
+    close = difflib.get_close_matches(tip_id, ids, n=limit, cutoff=0.5)
+    if len(close) < limit:  # a fragment of an id: `moat` for `moat-defensibility`
+        close += [i for i in ids if tip_id in i and i not in close][: limit - len(close)]
+    return close
+
+
+def unknown_tip(tip_id: str, suggestions: Sequence[str]) -> Message:
+    text = f"No tip has the id `{blocks.echo(tip_id)}`."
+    if suggestions:
+        text += " Did you mean " + ", ".join(f"`{s}`" for s in suggestions) + "?"
+    text += " Tip ids are the `id:` lines of the tips file; `/pmtip search <words>` finds tips."
+    return blocks.notice(text)
+
+
+def topic_tip(tip: Tip) -> Message:
+    """A tip sent by direct message after a topic button on the Home tab."""
+    out = blocks.tip_blocks(tip)
+    out.append(
+        blocks.actions(f"tip:{tip.id}", blocks.button("Another tip", blocks.ANOTHER, tip.id))
+    )
+    return blocks.fit(Message(text=blocks.tip_fallback(tip), blocks=out))
+
+
+# -- the Home tab ---------------------------------------------------------------------------
+
+
+def home_view(
+    *,
+    catalogue: Catalogue,
+    channels: Sequence[ChannelPost] | None,
+    status: CatalogueStatus | None = None,
+    tallies: Sequence[TipTally] | None = None,
+) -> dict[str, Any]:
+    """The Home tab. `channels` is None when they could not be looked up; `status`
+    and `tallies` are given for admins only. Never more than 100 blocks."""
+    out: list[Block] = [
+        blocks.header("pmtip: strategy nudges for PMs"),
+        blocks.section(
+            "Pick a topic and I'll send you a tip from it in a direct message. "
+            "Anywhere in Slack, `/pmtip` gives a tip too, `/pmtip help` shows the rest."
+        ),
+    ]
+    out += _topic_blocks(catalogue)
+    out.append(blocks.divider())
+    out += _channel_blocks(channels)
+    if status is not None:
+        out.append(blocks.divider())
+        out += _status_blocks(status)
+    if tallies is not None:
+        out += _stats_blocks(catalogue, tallies)
+    out.append(blocks.context(f"Tips come from the article _{blocks.ARTICLE_TITLE}_."))
+    if len(out) > MAX_VIEW_BLOCKS:  # the budgets above keep well under; this is the backstop
+        out = [*out[: MAX_VIEW_BLOCKS - 1], blocks.context("_…cut to fit the Home tab._")]
+    return {"type": "home", "blocks": out}
+
+
+def _topic_blocks(catalogue: Catalogue) -> list[Block]:
+    if not catalogue.topics:
+        return [
+            blocks.section(
+                ":construction: No tips are available right now; the admins have been told."
+            )
+        ]
+    out: list[Block] = [blocks.section("*Topics*")]
+    capacity = BUTTONS_PER_ACTIONS * TOPIC_ACTION_BLOCKS_MAX
+    shown = catalogue.topics[:capacity]
+    for start in range(0, len(shown), BUTTONS_PER_ACTIONS):
+        buttons = [
+            blocks.button(
+                f"{topic.title} ({len(catalogue.tips_in(topic.slug))})",
+                topic_action_id(start + offset),
+                topic.slug,
+            )
+            for offset, topic in enumerate(shown[start : start + BUTTONS_PER_ACTIONS])
+        ]
+        out.append(blocks.actions(f"home_topics:{start // BUTTONS_PER_ACTIONS}", *buttons))
+    hidden = len(catalogue.topics) - len(shown)
+    if hidden > 0:
+        out.append(blocks.context(f"…and {hidden} more topics: `/pmtip topics` lists them all."))
+    return out
+
+
+def _channel_blocks(channels: Sequence[ChannelPost] | None) -> list[Block]:
+    out: list[Block] = [blocks.section("*Weekly insight in your channels*")]
+    if channels is None:
+        out.append(blocks.context("I couldn't look up your channels just now; try again later."))
+        return out
+    if not channels:
+        out.append(
+            blocks.context(
+                "None of your channels gets the weekly insight. "
+                "`/pmtip subscribe` in a channel starts one."
+            )
+        )
+        return out
+    ordered = sorted(channels, key=lambda c: (c.next_post, c.channel_id))
+    lines = [
+        f"• <#{c.channel_id}> {blocks.escape(c.schedule_text)} · next: "
+        f"{slack_date(c.next_post, c.timezone)}"
+        for c in ordered[:CHANNEL_LINES_MAX]
+    ]
+    if len(ordered) > CHANNEL_LINES_MAX:
+        lines.append(f"…and {len(ordered) - CHANNEL_LINES_MAX} more channels.")
+    out += blocks.chunked_sections(lines, max_blocks=5)
+    return out
+
+
+def _status_blocks(status: CatalogueStatus) -> list[Block]:
+    if status.loaded_at is None:
+        loaded = "*Loaded:* never since the start: no good file yet"
+    else:
+        loaded = f"*Loaded:* {slack_date(status.loaded_at, 'UTC')}"
+    out: list[Block] = [
+        blocks.header("Admin: the catalogue"),
+        blocks.section(
+            f"*File:* `{blocks.escape(status.path)}`\n"
+            f"*Serving:* {status.tips} tips in {status.topics} topics\n{loaded}"
+        ),
+    ]
+    if status.rejected_summary is not None:
+        when = f" ({slack_date(status.rejected_at, 'UTC')})" if status.rejected_at else ""
+        out.append(
+            blocks.section(
+                f":warning: *The last edit was not loaded*{when}\n"
+                f"{blocks.escape(status.rejected_summary)}"
+            )
+        )
+        out += _problem_blocks(status.rejected_problems, shown=HOME_PROBLEM_LINES_SHOWN)
+    else:
+        out.append(blocks.context("The file on disk is the one being served."))
+    out.append(
+        blocks.context("`/pmtip reload` reloads it now; `/pmtip preview <tip-id>` shows a tip.")
+    )
+    return out
+
+
+def _stats_blocks(catalogue: Catalogue, tallies: Sequence[TipTally]) -> list[Block]:
+    voted = [t for t in tallies if t.votes and catalogue.tip(t.tip_id)]
+    posts = sum(t.deliveries for t in tallies)
+    votes = sum(t.votes for t in tallies)
+    out: list[Block] = [
+        blocks.header("Admin: feedback"),
+        blocks.section(f"{posts} weekly posts · {votes} votes on {len(voted)} tips"),
+    ]
+
+    def line(tally: TipTally) -> str:
+        tip = catalogue.tip(tally.tip_id)
+        title = blocks.escape(blocks.clip(tip.title, 80)) if tip else tally.tip_id
+        return (
+            f"`{tally.tip_id}` {title} · :thumbsup: {tally.useful} · "
+            f"not for me {tally.not_for_me} · posted {tally.deliveries}"
+        )
+
+    most = sorted((t for t in voted if t.useful), key=lambda t: (-t.score, -t.useful, t.tip_id))
+    least = sorted((t for t in voted if t.not_for_me), key=lambda t: (t.score, t.tip_id))
+    if most:
+        shown = most[:HOME_STATS_SHOWN]
+        out.append(blocks.section("*Most useful*\n" + "\n".join(line(t) for t in shown)))
+    if least:
+        shown = least[:HOME_STATS_SHOWN]
+        out.append(blocks.section("*Least useful*\n" + "\n".join(line(t) for t in shown)))
+    out.append(blocks.context("`/pmtip stats` lists every tip."))
+    return out
