@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core import blocks, grammar
 from bot.core.blocks import Message
-from bot.listeners import subscriptions
+from bot.listeners import admin, subscriptions
 
 if TYPE_CHECKING:
     from bot.slack_app import Services
@@ -20,6 +20,7 @@ Handler = Callable[["Services", Any, dict[str, Any]], Message]
 
 HANDLERS: dict[type, Handler] = {
     **subscriptions.HANDLERS,  # subscribe, unsubscribe, schedule, post-now, stats
+    **admin.HANDLERS,  # reload, preview
 }
 
 
