@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from slack_bolt import App
@@ -20,8 +21,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.admins import UserDirectory
 from bot.catalogue_source import CatalogueSource
-from bot.listeners import actions, commands, failures
+from bot.listeners import actions, commands, failures, home
 from bot.recent import RecentTips
+from bot.reloader import AdminNotifier, NoticeLedger, Reloader
 from bot.scheduler import delivery_client
 from bot.settings import Settings
 from bot.store import Store, open_store
@@ -39,6 +41,7 @@ class Services:
     users: UserDirectory
     store: Store  # subscriptions, the delivery ledger, votes (bot.store.base)
     delivery_client: WebClient  # no retry handlers: bot.delivery retries by itself
+    reloader: Reloader  # polls the tips file; started per process by build_app's middleware
     recent: RecentTips = field(default_factory=RecentTips)
     rng: random.Random = field(default_factory=random.Random)
 
@@ -69,7 +72,23 @@ def build_services(settings: Settings) -> Services:
         users=UserDirectory(client, admin_ids=settings.admin_user_ids),
         store=open_store(settings.database_url.reveal() or None),  # raises StoreUnavailable
         delivery_client=delivery_client(settings),
+        reloader=Reloader(
+            source,
+            interval=settings.reload_seconds,
+            notify=AdminNotifier(client, admin_ids=settings.admin_user_ids),
+            ledger=NoticeLedger.for_this_start(),
+        ),
     )
+
+
+def _reloader_starter(services: Services) -> Callable[..., None]:
+    def start_reloader(next: Callable[[], None]) -> None:
+        # Threads do not survive gunicorn's fork; each worker starts its poller
+        # on its first request (a cheap check on every later one).
+        services.reloader.ensure_started()
+        next()
+
+    return start_reloader
 
 
 class _QuietTokenNotice(logging.Filter):
@@ -98,7 +117,9 @@ def build_app(services: Services, *, socket_mode: bool = False) -> App:
         request_verification_enabled=not socket_mode,
         logger=bolt_logger,
     )
+    app.use(_reloader_starter(services))
     commands.register(app, services)
     actions.register(app, services)
+    home.register(app, services)
     failures.register(app)  # a 400 or a polite reply where Bolt would answer 500
     return app
