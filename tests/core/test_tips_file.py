@@ -253,13 +253,14 @@ def test_a_generated_catalogue_satisfies_both() -> None:
 # -- a large catalogue -----------------------------------------------------------------
 
 
-def generate_tips_yaml(count: int) -> str:
+def generate_tips_yaml(count: int, *, topic_count: int = 100) -> str:
+    """A valid catalogue of `count` tips, made by benchmarks/catalogue.py."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     try:
-        from catalogue import generate_tips_yaml as generate  # benchmarks/catalogue.py
+        from catalogue import generate_tips_yaml as generate
     finally:
         sys.path.remove(str(REPO / "benchmarks"))
-    return generate(count)
+    return generate(count, topic_count=topic_count)
 
 
 def test_ten_thousand_generated_tips_validate_and_load() -> None:
