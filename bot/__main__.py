@@ -121,6 +121,7 @@ def run_socket(settings: Settings, args: argparse.Namespace) -> int:
         else weekly.start_background(ticker, tick_seconds=settings.tick_seconds)
     )
     _exit_on_sigterm()
+    services.reloader.ensure_started()  # poll the tips file from now, not from the first event
     log.info("connecting to Slack over Socket Mode")
     try:
         SocketModeHandler(app, settings.app_token.reveal()).start()
