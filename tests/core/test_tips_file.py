@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -280,3 +282,64 @@ def test_ten_thousand_tips_with_one_mistake_point_at_it() -> None:
     problems = parse_tips("\n".join(lines)).problems
     assert [(p.line, p.column) for p in problems] == [(index + 2, 12)]
     assert re.search(r"names topic `no-such-topic`", problems[0].message)
+
+
+# -- the command line, as a pre-commit hook runs it --------------------------------------
+
+
+def run_validate(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Any:
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(REPO),
+        **(env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "validate", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_validate_prints_a_one_line_summary_and_exits_0(tmp_path: Path) -> None:
+    path = FIXTURES / "valid.yaml"
+    finished = run_validate(str(path), cwd=tmp_path)
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout == f"{path}: OK, 2 tips in 2 topics\n"
+
+
+def test_validate_lists_every_problem_as_path_line_column_and_exits_1(tmp_path: Path) -> None:
+    path = FIXTURES / "many_problems.yaml"
+    finished = run_validate(str(path), cwd=tmp_path)
+    assert finished.returncode == 1
+    lines = finished.stdout.splitlines()
+    expected = [(line, column) for line, column, _ in problems_of("many_problems.yaml")]
+    pattern = re.compile(rf"^{re.escape(str(path))}:(\d+):(\d+): \S.*$")
+    found = [pattern.match(line) for line in lines]
+    assert all(found), lines
+    assert [(int(m.group(1)), int(m.group(2))) for m in found] == expected
+    assert finished.stderr.strip() == f"{path}: {len(expected)} problem(s)"
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("latin1.yaml", "not UTF-8"),
+        ("truncated.yaml", "cut short"),
+        ("does-not-exist.yaml", "does not exist"),
+    ],
+)
+def test_validate_explains_files_it_cannot_read(tmp_path: Path, name: str, says: str) -> None:
+    finished = run_validate(str(FIXTURES / name), cwd=tmp_path)
+    assert finished.returncode == 1
+    assert says in finished.stdout and "Traceback" not in finished.stderr
+
+
+def test_validate_defaults_to_tips_path(tmp_path: Path) -> None:
+    path = FIXTURES / "typo_key.yaml"
+    finished = run_validate(cwd=tmp_path, env={"TIPS_PATH": str(path)})
+    assert finished.returncode == 1
+    assert finished.stdout.startswith(f"{path}:19:5: unknown key `qoute`")
