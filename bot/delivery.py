@@ -171,7 +171,7 @@ def post_due(
         report=report,
         cancel=cancel or threading.Event(),
     )
-    jobs: list[_Job] = [run.reconcile_job(claim) for claim in run.orphaned_claims()]
+    jobs = run.reconcile_jobs()
     jobs += run.due_jobs()
     _run_jobs(jobs, workers=policy.workers, clock=clock or SystemClock())
     log.info("post-due at %s: %s", now.isoformat(), report.summary())
@@ -245,8 +245,17 @@ class _Run:
             return "not attempted: Slack refused the bot's token"
         return None
 
-    def orphaned_claims(self) -> list[Delivery]:
-        return self.store.stale_claims(claimed_before=self.now - self.policy.lease)
+    def reconcile_jobs(self) -> list[_Job]:
+        """Jobs that settle claims older than the lease (their process may have died)."""
+        orphans = self.store.stale_claims(claimed_before=self.now - self.policy.lease)
+        if not orphans:
+            return []
+        by_id = {sub.id: sub for sub in self.store.subscriptions(receiving_only=False)}
+        return [
+            _Job(self, _Reconcile(claim=claim, sub=by_id[claim.subscription_id]))
+            for claim in orphans
+            if claim.subscription_id in by_id and claim.claim_token is not None
+        ]
 
     def due_jobs(self) -> list[_Job]:
         subscriptions = self.store.subscriptions()
@@ -317,9 +326,6 @@ class _Run:
         )
         return _Job(self, post)
 
-    def reconcile_job(self, claim: Delivery) -> _Job:
-        return _Job(self, _Reconcile(claim=claim))
-
 
 def _outcome(
     sub: Subscription, slot_key: str, *, tip_id: str | None = None, detail: str = ""
@@ -353,6 +359,7 @@ class _Post:
 @dataclass
 class _Reconcile:
     claim: Delivery
+    sub: Subscription
 
 
 class _Job:
@@ -384,26 +391,16 @@ class _Job:
                 kind, _outcome(state.sub, state.slot_key, tip_id=state.tip_id, detail=detail)
             )
         else:
-            claim = state.claim
-            self.run.report.add(
-                kind,
-                SlotOutcome("?", claim.slot_key, claim.subscription_id, claim.tip_id, detail),
+            outcome = _outcome(
+                state.sub, state.claim.slot_key, tip_id=state.claim.tip_id, detail=detail
             )
+            self.run.report.add(kind, outcome)
 
     # -- an orphaned claim -----------------------------------------------------
 
     def _reconcile(self, state: _Reconcile) -> float | None:
-        run, claim = self.run, state.claim
-        sub = next(
-            (
-                s
-                for s in run.store.subscriptions(receiving_only=False)
-                if s.id == claim.subscription_id
-            ),
-            None,
-        )
-        if sub is None or claim.claim_token is None:
-            return None
+        run, claim, sub = self.run, state.claim, state.sub
+        assert claim.claim_token is not None  # reconcile_jobs takes claims only
         found = _find_posted(run, sub, claim.slot_key)
         if isinstance(found, str):
             if run.store.mark_posted(
@@ -548,7 +545,7 @@ class _Job:
             now=run.now,
             replace_settled=state.replace_settled,
         ):
-            run.report.add("taken", _outcome(sub, state.slot_key))
+            run.report.add("taken", _outcome(sub, state.slot_key, detail="claimed by another run"))
             return False
         state.token, state.tip_id = token, pick.tip_id
         return True
