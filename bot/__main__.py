@@ -147,6 +147,7 @@ def run_http(settings: Settings, args: argparse.Namespace) -> int:
         workers=settings.web_concurrency,
         threads=settings.web_threads,
         log_level=settings.log_level,
+        on_worker_start=services.reloader.ensure_started,
     )
     return 0
 

@@ -67,8 +67,13 @@ def serve(
     workers: int,
     threads: int,
     log_level: str,
+    on_worker_start: Callable[[], None] | None = None,
 ) -> None:
-    """Run the WSGI app under gunicorn's threaded workers, bound to 0.0.0.0:port."""
+    """Run the WSGI app under gunicorn's threaded workers, bound to 0.0.0.0:port.
+
+    `on_worker_start` runs in each worker right after the fork: the place to
+    start background threads, which a fork does not carry over.
+    """
     from gunicorn.app.base import BaseApplication
 
     class _Server(BaseApplication):
@@ -83,6 +88,8 @@ def serve(
                 "timeout": 30,
                 "graceful_timeout": 25,  # Heroku sends SIGKILL 30 s after SIGTERM
             }
+            if on_worker_start is not None:
+                options["post_fork"] = lambda _server, _worker: on_worker_start()
             for key, value in options.items():
                 self.cfg.set(key, value)
 

@@ -28,6 +28,12 @@ LOOKUPS = (
 )
 
 
+UNAVAILABLE = (
+    "The tips are unavailable right now: the tips file has a mistake and the admins have "
+    "been told. Please try again later."
+)
+
+
 def _parsed(body: dict[str, Any]) -> grammar.Command:
     return grammar.parse(str(body.get("text") or ""))
 
@@ -46,6 +52,10 @@ def lookup_listener(services: Services) -> Callable[..., None]:
         user_id = str(body.get("user_id") or "")
         command = _parsed(body)
         catalogue = services.catalogue.current()  # one catalogue for the whole request
+        if not services.catalogue.has_catalogue and not isinstance(command, grammar.Help):
+            # The tips file was bad at start: say so plainly (the admins got a DM).
+            ack(response_type="ephemeral", **blocks.notice(UNAVAILABLE).as_kwargs())
+            return
         scope = "*"
         if isinstance(command, grammar.Lookup) and (
             topic := catalogue.resolve_topic(command.query)

@@ -184,3 +184,21 @@ def test_preview_without_an_id_explains_itself(app: RunningApp) -> None:
     reply = app.command("preview", user_id=ADMIN)
     assert reply.status == 200
     assert "Name one tip id" in reply.json["text"]
+
+
+def test_a_bad_tips_file_at_start_gives_a_plain_unavailable_reply(
+    running_app, tmp_path: Path
+) -> None:
+    path = tmp_path / "broken.yaml"
+    write(path, BROKEN["invalid"])
+    app = running_app(
+        TIPS_PATH=str(path),
+        RELOAD_SECONDS="0",
+        DATABASE_URL=f"sqlite:///{tmp_path}/bad-start.sqlite3",
+    )
+    for text in ("ai-failure", "", "search moat", "topics"):
+        reply = app.command(text)
+        assert reply.status == 200
+        assert_valid_message(reply.json)
+        assert "unavailable" in reply.json["text"] and "admins have been told" in reply.json["text"]
+    assert "/pmtip topics" in app.command("help").json["text"]
