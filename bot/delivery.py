@@ -22,6 +22,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import socket
 import threading
 import time
 import uuid
@@ -31,6 +32,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -450,7 +452,23 @@ class _Job:
             return None
         if found is _CHANNEL_GONE:
             return None  # _find_posted paused it and closed the slot
-        # Not in the channel: nobody posted it. Take the claim over and post.
+        # Not in the channel: nobody posted it.
+        if run.now - claim.slot_at > timedelta(hours=max(run.catchup_hours, 0)):
+            run.store.mark_failed(
+                subscription_id=sub.id,
+                slot_key=claim.slot_key,
+                token=claim.claim_token,
+                reason="interrupted, and now past the catch-up window",
+                now=run.now,
+            )
+            log.warning(
+                "%s %s: an interrupted post was never made and it is now too late; skipped",
+                sub.channel_id,
+                claim.slot_key,
+            )
+            run.report.add("skipped", _outcome(sub, claim.slot_key, detail="too late"))
+            return None
+        # Take the claim over and post.
         token = uuid.uuid4().hex
         if not run.store.reclaim(
             subscription_id=sub.id,
@@ -517,10 +535,26 @@ class _Job:
             )
         except SlackApiError as error:
             return self._slack_error(state, error)
-        except OSError as error:  # timeouts, refused connections, DNS
-            state.check_first = True
-            return self._transient(state, f"{type(error).__name__}: {error}")
+        except OSError as error:
+            reason = f"{type(error).__name__}: {error}"
+            if _never_reached_slack(error):
+                return self._transient(state, reason)
+            return self._in_doubt(state, reason)
         return self._posted(state, str(response.get("ts") or ""))
+
+    def _in_doubt(self, state: _Post, reason: str) -> None:
+        """Timed out or cut off after sending: Slack may still be posting it, so neither
+        a retry nor a look at the history now can be trusted. Keep the claim; once the
+        lease has passed, reconciliation looks in the channel and settles it."""
+        run, sub = self.run, state.sub
+        log.warning(
+            "%s %s: %s; Slack may still post it, so it is checked again after the lease",
+            sub.channel_id,
+            state.slot_key,
+            reason,
+        )
+        detail = f"{reason}; outcome unknown, checked again after the lease"
+        run.report.add("failed", _outcome(sub, state.slot_key, tip_id=state.tip_id, detail=detail))
 
     def _claim(self, state: _Post) -> bool:
         run, sub = self.run, state.sub
@@ -733,6 +767,12 @@ def _close_for_good(run: _Run, sub: Subscription, slot_key: str, code: str) -> N
     run.store.pause(subscription_id=sub.id, reason=code, now=run.now)
     log.warning("paused the subscription of %s: Slack answered %s", sub.channel_id, code)
     run.report.add("paused", _outcome(sub, slot_key, detail=code))
+
+
+def _never_reached_slack(error: OSError) -> bool:
+    """A refused connection or an unknown host: the request was never sent."""
+    cause = error.reason if isinstance(error, URLError) else error
+    return isinstance(cause, ConnectionRefusedError | socket.gaierror)
 
 
 def _retry_after(error: SlackApiError) -> float:
