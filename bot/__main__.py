@@ -11,15 +11,18 @@ import argparse
 import logging
 import os
 import random
+import re
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from dotenv import load_dotenv
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
 
 from bot.logging_setup import setup_logging
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import WHERE, Settings, SettingsError, load_settings
 from bot.store.base import StoreUnavailable
 
 log = logging.getLogger("bot")
@@ -67,6 +70,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreUnavailable as error:
         print(f"pmtip cannot start: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    except (BoltError, SlackApiError, OSError) as error:
+        print(f"pmtip cannot start: {_slack_start_problem(error)}", file=sys.stderr)
+        return EXIT_CONFIG
+    except BrokenPipeError:  # `python -m bot tip | head`
+        return 0
+
+
+def _slack_start_problem(error: Exception) -> str:
+    """What went wrong talking to Slack at start, without any secret in it."""
+    if isinstance(error, SlackApiError):
+        code = error.response.get("error", "unknown_error")
+        return (
+            f"Slack refused a token ({code}). Check SLACK_APP_TOKEN (from "
+            f"{WHERE['SLACK_APP_TOKEN']}) and SLACK_BOT_TOKEN (from {WHERE['SLACK_BOT_TOKEN']})."
+        )
+    if isinstance(error, BoltError):
+        code = re.search(r"'error': '([a-z_]+)'", str(error))
+        return (
+            f"Slack refused SLACK_BOT_TOKEN ({code.group(1) if code else 'auth.test failed'}). "
+            f"Get a valid one from {WHERE['SLACK_BOT_TOKEN']}."
+        )
+    return (
+        f"Slack's Web API could not be reached ({type(error).__name__}). Check the network"
+        " and SLACK_API_BASE_URL if it is set."
+    )
 
 
 def run_tip(settings: Settings, args: argparse.Namespace) -> int:

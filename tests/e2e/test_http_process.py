@@ -19,6 +19,7 @@ import pytest
 from bot.core import blocks
 from tests.support.app_server import SIGNING_SECRET, TIPS_PATH
 from tests.support.signing import signed_headers, slash_command_body
+from tests.support.slack_api import FakeSlackApi
 from tests.support.slack_validation import assert_valid_message
 
 PROCESS_TOKEN = "xoxb-e2e-process-token-5f3a9c"
@@ -154,3 +155,41 @@ def test_a_token_of_the_wrong_kind_is_refused_without_being_echoed(tmp_path):
     assert result.returncode == 2
     assert "xoxb-" in result.stderr
     assert token not in result.stderr + result.stdout
+
+
+def test_a_token_slack_refuses_stops_the_bot_with_one_clear_message(tmp_path):
+    with FakeSlackApi(token="xoxb-the-only-valid-token") as picky_slack:
+        result = run_bot(
+            ["http"],
+            clean_env(
+                SLACK_BOT_TOKEN="xoxb-revoked-token-77aa",
+                SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                SLACK_API_BASE_URL=picky_slack.base_url,
+                TIPS_PATH=str(TIPS_PATH),
+                DATABASE_URL=f"sqlite:///{tmp_path}/refused.sqlite3",
+            ),
+            tmp_path,
+        )
+    assert result.returncode == 2
+    assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in result.stderr
+    assert "OAuth & Permissions" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "revoked-token-77aa" not in result.stdout + result.stderr
+
+
+def test_an_unreachable_slack_stops_the_bot_with_one_clear_message(tmp_path):
+    result = run_bot(
+        ["http"],
+        clean_env(
+            SLACK_BOT_TOKEN=PROCESS_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_BASE_URL=f"http://127.0.0.1:{free_port()}/api/",  # nobody listens
+            TIPS_PATH=str(TIPS_PATH),
+            DATABASE_URL=f"sqlite:///{tmp_path}/unreachable.sqlite3",
+        ),
+        tmp_path,
+    )
+    assert result.returncode == 2
+    assert "Slack's Web API could not be reached" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert PROCESS_TOKEN not in result.stdout + result.stderr
