@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -72,7 +73,11 @@ class RunningApp:
     ) -> None:
         self.api = api
         self.seed = seed  # the app's tip choices are random; seeded, a run repeats exactly
-        self.env = default_env(api) | dict(env or {})
+        self._scratch = tempfile.TemporaryDirectory(prefix="pmtip-app-")
+        # Each app gets its own database unless a test names one: no state leaks
+        # between tests, and nothing is written into the checkout.
+        own_database = {"DATABASE_URL": f"sqlite:///{self._scratch.name}/pmtip.sqlite3"}
+        self.env = default_env(api) | own_database | dict(env or {})
         self.settings = load_settings(self.env, mode="http")
         self.signing_secret = self.settings.signing_secret.reveal()
         self.services: Services | None = None
@@ -98,6 +103,7 @@ class RunningApp:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        self._scratch.cleanup()
 
     def __enter__(self) -> RunningApp:
         return self.start()
