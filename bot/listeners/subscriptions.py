@@ -250,6 +250,14 @@ def vote_listener(services: Services, vote: Vote) -> Callable[..., None]:
         channel_id = str((body.get("channel") or {}).get("id") or "") or None
         if not user_id or not tip_id:
             return
+        if services.catalogue.current().tip(tip_id) is None:
+            # Only tips pmtip has are counted: a forged or retired id must not reach stats.
+            message = blocks.notice(
+                "That tip is no longer in the catalogue, so there is "
+                "nothing to vote on. Thanks all the same!"
+            )
+            respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
+            return
         before = services.store.record_vote(
             user_id=user_id, tip_id=tip_id, vote=vote, channel_id=channel_id, now=_now()
         )

@@ -272,11 +272,6 @@ def test_show_and_another_with_a_value_pmtip_never_drew_answer_privately(
     assert side_effects(slack_api) == []
 
 
-@pytest.mark.xfail(
-    reason="bot/listeners/subscriptions.py vote_listener records a vote for any button "
-    "value, even a tip id the catalogue never had",
-    strict=True,
-)
 def test_a_vote_for_a_tip_pmtip_never_posted_is_not_recorded(app, slack_api):
     click = app.action(blocks.VOTE_USEFUL, "no-such-tip", is_ephemeral=False)
     assert click.status == 200
