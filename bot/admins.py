@@ -66,6 +66,15 @@ class UserDirectory:
     def is_admin(self, user_id: str) -> bool:
         return user_id in self._admin_ids or self.user(user_id).is_admin
 
+    def known_admin(self, user_id: str) -> bool:
+        """Admin by the settings or by what Slack said recently; never calls Slack,
+        so it is safe before an acknowledgement."""
+        if user_id in self._admin_ids:
+            return True
+        with self._lock:
+            cached = self._cache.get(user_id)
+        return bool(cached and cached[1].is_admin)
+
     def who_can_help(self) -> str:
         if self._admin_ids:
             return (

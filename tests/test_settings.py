@@ -77,3 +77,10 @@ def test_base_url_gets_a_trailing_slash_and_admins_are_split():
     )
     assert settings.slack_api_base_url == "http://127.0.0.1:9/api/"
     assert settings.admin_user_ids == {"U1", "U2"}
+
+
+def test_offline_commands_ignore_settings_they_do_not_use():
+    settings = load_settings({"PORT": "abc", "WEEKLY_DAY": "funday"}, mode="offline")
+    assert settings.port == 3000
+    with pytest.raises(SettingsError):
+        load_settings({"LOG_LEVEL": "LOUD"}, mode="offline")

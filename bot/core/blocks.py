@@ -223,6 +223,10 @@ def search_results(query: str, tips: Sequence[Tip]) -> Message:
                 accessory=button("Show", SHOW, tip.id),
             )
         )
+    if len(tips) > len(shown):
+        blocks.append(
+            context(f"Showing the best {len(shown)} of {len(tips)}; add words to narrow it down.")
+        )
     text = f"Tips matching “{echo(query)}”: " + escape("; ".join(t.title for t in shown))
     return fit(Message(text=text, blocks=blocks))
 

@@ -145,7 +145,8 @@ def unsubscribed(*, was_subscribed: bool) -> Message:
 
 
 def refusal(*, action: str, who_can_help: str) -> Message:
-    return blocks.notice(f"Sorry, only admins can {action}. {who_can_help} can do it for you.")
+    helpers = who_can_help[:1].upper() + who_can_help[1:]
+    return blocks.notice(f"Sorry, only admins can {action}. {helpers} can do it for you.")
 
 
 def unknown_topics(unknown: Sequence[str], catalogue: Catalogue) -> Message:

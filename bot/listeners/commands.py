@@ -66,6 +66,7 @@ def lookup_listener(services: Services) -> Callable[..., None]:
             command,  # type: ignore[arg-type]  # the matcher admits lookups only
             last_tip_id=services.recent.last(user_id, scope),
             rng=services.rng,
+            is_admin=services.users.known_admin(user_id),  # shows the admin commands in help
         )
         if reply.tip is not None:
             services.recent.remember(user_id, scope, reply.tip.id)

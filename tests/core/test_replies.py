@@ -78,3 +78,20 @@ def test_another_tip_stays_in_the_topic_and_changes_the_tip():
         reply = replies.another_tip(CATALOGUE, current.id, rng=rng)
         assert reply.tip.topic == "ai-roles" and reply.tip.id != current.id
     assert replies.another_tip(CATALOGUE, "retired-id", rng=rng).tip is not None
+
+
+def test_a_long_search_says_how_many_more_there_are():
+    reply = answer("search ai product")
+    shown = [b for b in reply.message.blocks if "accessory" in b]
+    total = len(CATALOGUE.search("ai product", limit=50))
+    assert total > 10 and len(shown) == 10
+    assert f"Showing the best 10 of {total}" in all_text(reply)
+
+
+def test_help_shows_admin_commands_to_admins_only():
+    command = grammar.parse("help")
+    admin = replies.answer(CATALOGUE, command, last_tip_id=None, rng=random.Random(), is_admin=True)
+    member = replies.answer(CATALOGUE, command, last_tip_id=None, rng=random.Random())
+    for usage, _ in grammar.ADMIN_USAGE:
+        usage = usage.replace("<", "&lt;").replace(">", "&gt;")
+        assert usage in all_text(admin) and usage not in all_text(member)

@@ -202,3 +202,10 @@ def test_a_bad_tips_file_at_start_gives_a_plain_unavailable_reply(
         assert_valid_message(reply.json)
         assert "unavailable" in reply.json["text"] and "admins have been told" in reply.json["text"]
     assert "/pmtip topics" in app.command("help").json["text"]
+
+
+def test_help_lists_the_admin_commands_for_an_admin_and_not_for_others(app: RunningApp) -> None:
+    for_admin = app.command("help", user_id=ADMIN).json["text"]
+    for_member = app.command("help", user_id=MEMBER).json["text"]
+    assert "/pmtip reload" in for_admin and "/pmtip stats" in for_admin
+    assert "/pmtip reload" not in for_member and "/pmtip stats" not in for_member
