@@ -249,7 +249,9 @@ def _status_blocks(status: CatalogueStatus) -> list[Block]:
     else:
         out.append(blocks.context("The file on disk is the one being served."))
     out.append(
-        blocks.context("`/pmtip reload` reloads it now; `/pmtip preview <tip-id>` shows a tip.")
+        blocks.context(
+            "`/pmtip reload` reloads it now; `/pmtip preview &lt;tip-id&gt;` shows a tip."
+        )
     )
     return out
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import yaml
 
 from bot.core import blocks
-from bot.core.catalogue import AUDIENCES, Catalogue, Tip, Topic
+from bot.core.catalogue import AUDIENCES, Catalogue, Tip, Topic, normalize_word
 
 try:  # libyaml is an order of magnitude faster; the pure loader is the fallback.
     _Loader: type = yaml.CSafeLoader
@@ -43,7 +43,8 @@ QUOTE_SHOWN = 600  # tip_blocks clips the quote here; a longer one would be cut
 # checks below are stricter when the text contains `&`, `<` or `>`.
 ID_MAX = 200  # ids travel in button values (2,000) and block ids (255, "weekly:" + id)
 SLUG_MAX = 60
-TOPIC_TITLE_MAX = blocks.BUTTON_TEXT_MAX  # the Home tab shows topics as buttons
+# The Home tab shows each topic as a button reading "Title (N)": room for the count.
+TOPIC_TITLE_MAX = blocks.BUTTON_TEXT_MAX - len(" (9999)")
 DESCRIPTION_MAX = 300
 WORD_MAX = 100  # each alias and tag
 SECTION_NAME_MAX = 300
@@ -380,7 +381,12 @@ class _Checker:
                 fields["aliases"][1], f"`aliases` of topic `{slug}`", limit=WORD_MAX
             )
         for name, name_node in [(slug, key), *((alias, node) for node, alias in aliases)]:
-            owner = names.setdefault(name.casefold(), slug)
+            # Compare names the way /pmtip looks them up, not as they are spelt.
+            folded = normalize_word(name)
+            if not folded:
+                self.report(name_node, f"alias `{name}` has no letters or digits to type")
+                continue
+            owner = names.setdefault(folded, slug)
             if owner != slug:
                 self.report(name_node, f"`{name}` names both topic `{owner}` and `{slug}`")
         if not valid_slug:

@@ -343,3 +343,23 @@ def test_validate_defaults_to_tips_path(tmp_path: Path) -> None:
     finished = run_validate(cwd=tmp_path, env={"TIPS_PATH": str(path)})
     assert finished.returncode == 1
     assert finished.stdout.startswith(f"{path}:19:5: unknown key `qoute`")
+
+
+def test_aliases_that_collide_once_typed_are_refused() -> None:
+    text = (FIXTURES / "valid.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "    description: Find unmet needs through customer immersion.\n",
+        "    description: Find unmet needs through customer immersion.\n"
+        '    aliases: ["Moats!", "!!!"]\n',
+    )
+    messages = [p.message for p in parse_catalogue(text).problems]
+    assert any("`Moats!` names both topic `moat` and `discovery`" in m for m in messages)
+    assert any("alias `!!!` has no letters or digits" in m for m in messages)
+
+
+def test_a_topic_title_leaves_room_for_the_count_on_its_home_button() -> None:
+    text = (FIXTURES / "valid.yaml").read_text(encoding="utf-8")
+    too_long = text.replace("title: Designing the moat", "title: " + "m" * 69)
+    assert any("`title` of topic `moat`" in p.message for p in parse_catalogue(too_long).problems)
+    just_right = text.replace("title: Designing the moat", "title: " + "m" * 68)
+    assert parse_catalogue(just_right).ok
