@@ -68,20 +68,45 @@ class NoticeLedger:
 
 
 class AdminNotifier:
-    """Sends a refused edit's problems by direct message to each configured admin."""
+    """Sends a refused edit's problems by direct message to each admin: the people
+    in ADMIN_USER_IDS and the workspace's admins and owners (from `users.list`)."""
+
+    MAX_PAGES = 20  # 20,000 people; a refused edit is rare, this runs only then
 
     def __init__(self, client: WebClient, *, admin_ids: Iterable[str]) -> None:
         self._client = client
-        self._admin_ids = sorted(admin_ids)
+        self._admin_ids = frozenset(admin_ids)
+
+    def recipients(self) -> list[str]:
+        found = set(self._admin_ids)
+        cursor = None
+        try:
+            for _ in range(self.MAX_PAGES):
+                page = self._client.users_list(limit=1000, cursor=cursor)
+                for member in page.get("members") or []:
+                    if member.get("deleted") or member.get("is_bot"):
+                        continue
+                    if member.get("is_admin") or member.get("is_owner"):
+                        found.add(str(member["id"]))
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        except (SlackApiError, OSError) as error:
+            reason = error.response.get("error") if isinstance(error, SlackApiError) else error
+            log.warning(
+                "could not list the workspace's admins (%s); telling ADMIN_USER_IDS", reason
+            )
+        return sorted(found)
 
     def __call__(self, outcome: LoadOutcome) -> None:
-        if not self._admin_ids:
-            log.warning("the tips file was refused and ADMIN_USER_IDS is empty: nobody to tell")
+        recipients = self.recipients()
+        if not recipients:
+            log.warning("the tips file was refused and no admin was found to tell")
             return
         message = admin_views.rejected_edit_notice(
             summary=outcome.summary, problems=outcome.problems
         )
-        for admin_id in self._admin_ids:
+        for admin_id in recipients:
             try:  # the DM channel of a user is addressed by the user's id
                 self._client.chat_postMessage(channel=admin_id, **message.as_kwargs())
             except (SlackApiError, OSError) as error:

@@ -18,6 +18,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations_join": {"channels:join"},
     "users_conversations": {"channels:read", "groups:read"},
     "users_info": {"users:read"},
+    "users_list": {"users:read"},
     "views_publish": set(),
 }
 

@@ -216,7 +216,7 @@ def test_no_admins_configured_is_logged_not_fatal(
     write(tips_path, b"")
     poll_until_settled(reloader)
     assert admin_messages(slack_api) == []
-    assert "ADMIN_USER_IDS is empty" in caplog.text
+    assert "no admin was found to tell" in caplog.text
 
 
 def test_a_slack_failure_while_telling_admins_does_not_stop_the_others(
@@ -371,3 +371,24 @@ def test_requests_during_reloads_each_see_one_whole_catalogue(
     # the broken save was refused, and each admin told about it once per good version
     notices = [c for c in slack_api.calls("chat.postMessage") if c.params["channel"] in ADMINS]
     assert len(notices) == 2 * len(ADMINS)
+
+
+def test_workspace_admins_and_owners_are_told_too(
+    tips_path: Path, slack_api: FakeSlackApi, make_reloader: Callable[..., Reloader]
+) -> None:
+    slack_api.users.update(
+        {
+            "UWSADMIN": {"is_admin": True},
+            "UOWNER": {"is_owner": True},
+            "UMEMBER": {},
+            "UGONE": {"is_admin": True, "deleted": True},
+            "UBOT": {"is_admin": True, "is_bot": True},
+        }
+    )
+    source = CatalogueSource(tips_path)
+    source.reload()
+    reloader = make_reloader(source, admins=("UADMIN1",))
+    write(tips_path, b"")
+    poll_until_settled(reloader)
+    told = sorted(m["channel"] for m in admin_messages(slack_api))
+    assert told == ["UADMIN1", "UOWNER", "UWSADMIN"]

@@ -312,6 +312,21 @@ class FakeSlackApi:
             shown = {k: v for k, v in target.items() if k != "metadata"}
         return {"ok": True, "channel": channel, "ts": ts, "text": shown["text"], "message": shown}
 
+    def _users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The people in `users` (set up by the test), a page of `limit` at a time."""
+        with self._lock:
+            ids = sorted(self.users)
+        start = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or 200)
+        page = ids[start : start + limit]
+        members = [self._users_info({"user": uid})["user"] for uid in page]
+        more = start + limit < len(ids)
+        return {
+            "ok": True,
+            "members": members,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user_id = str(params.get("user") or "")
         if not user_id:
@@ -397,6 +412,7 @@ _DEFAULTS: dict[str, Callable[[FakeSlackApi, dict[str, Any]], dict[str, Any]]] =
     "chat.postEphemeral": FakeSlackApi._post_ephemeral,
     "chat.update": FakeSlackApi._update,
     "users.info": FakeSlackApi._users_info,
+    "users.list": FakeSlackApi._users_list,
     "conversations.info": FakeSlackApi._conversations_info,
     "conversations.join": FakeSlackApi._conversations_join,
     "conversations.history": FakeSlackApi._conversations_history,
