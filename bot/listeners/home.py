@@ -152,9 +152,8 @@ def topic_button_listener(services: Services) -> Callable[..., None]:
             message = admin_views.topic_tip(reply.tip)
         try:
             services.client.chat_postMessage(channel=user_id, **message.as_kwargs())
-        except SlackApiError as error:
-            log.warning(
-                "sending a Home-tab tip to %s failed: %s", user_id, error.response.get("error")
-            )
+        except (SlackApiError, OSError) as error:  # a timeout too: log it, never raise
+            reason = error.response.get("error") if isinstance(error, SlackApiError) else error
+            log.warning("sending a Home-tab tip to %s failed: %s", user_id, reason)
 
     return send_topic_tip
