@@ -40,3 +40,14 @@ def test_missing_settings_stop_the_bot_with_exit_2_and_no_traceback():
     assert "Signing Secret" in result.stderr
     assert "Traceback" not in result.stderr
     assert "super-secret-value" not in result.stdout + result.stderr
+
+
+def test_oauth_variables_are_dropped_so_bolt_stays_single_workspace(monkeypatch, caplog):
+    from bot.__main__ import _ignore_oauth_variables
+
+    monkeypatch.setenv("SLACK_CLIENT_ID", "123.456")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret-value")
+    with caplog.at_level("WARNING"):
+        _ignore_oauth_variables()
+    assert "SLACK_CLIENT_ID" not in os.environ and "SLACK_CLIENT_SECRET" not in os.environ
+    assert "ignored" in caplog.text and "client-secret-value" not in caplog.text
