@@ -1,0 +1,164 @@
+"""A TCP proxy on 127.0.0.1 that a test can break: refuse connections (nothing
+listening), reset them, swallow a request, cut the answer after the upstream has
+acted on it, or sever every live connection. Put it in front of the stand-in
+Slack API or of PostgreSQL to fail the network between pmtip and either."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+from collections.abc import Callable
+from enum import Enum
+
+
+class Fate(Enum):
+    FORWARD = "forward"
+    RESET = "reset"  # accepted, then an immediate RST: nothing reached the upstream
+    SWALLOW = "swallow"  # the request is read, never forwarded, and the connection closed
+    CUT_ANSWER = "cut_answer"  # forwarded; the upstream's answer is dropped and the line cut
+    STALL = "stall"  # the request is read and held, unanswered, until the client gives up
+
+
+class TcpProxy:
+    """`TcpProxy(port_of_upstream).start()`; `decide(n)` picks the fate of connection n."""
+
+    def __init__(
+        self,
+        upstream_port: int,
+        *,
+        upstream_host: str = "127.0.0.1",
+        decide: Callable[[int], Fate] | None = None,
+    ) -> None:
+        self.upstream = (upstream_host, upstream_port)
+        self.decide = decide or (lambda n: Fate.FORWARD)
+        self.port = 0
+        self.connections = 0  # accepted so far
+        self.live = 0
+        self.max_live = 0  # the most connections open at once
+        self._listener: socket.socket | None = None
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    def start(self) -> TcpProxy:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(128)
+        self.port = listener.getsockname()[1]
+        self._listener = listener
+        threading.Thread(target=self._accept_loop, args=(listener,), daemon=True).start()
+        return self
+
+    def refuse(self) -> None:
+        """Stop listening: new connections are refused, as by a host with nothing on the port."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+
+    def sever(self) -> None:
+        """Cut every live connection, both ways, as a lost network would."""
+        with self._lock:
+            doomed = list(self._open)
+        for sock in doomed:
+            _hard_close(sock)
+
+    def stop(self) -> None:
+        self.refuse()
+        self.sever()
+
+    def __enter__(self) -> TcpProxy:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def url_host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    # -- serving ------------------------------------------------------------------
+
+    def _accept_loop(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # refused() closed the listener
+            with self._lock:
+                number = self.connections
+                self.connections += 1
+            threading.Thread(target=self._serve, args=(client, number), daemon=True).start()
+
+    def _serve(self, client: socket.socket, number: int) -> None:
+        fate = self.decide(number)
+        if fate is Fate.RESET:
+            _hard_close(client)
+            return
+        if fate in (Fate.SWALLOW, Fate.STALL):
+            with contextlib.suppress(OSError):
+                client.settimeout(2)
+                client.recv(65536)
+                if fate is Fate.STALL:
+                    client.settimeout(30)
+                    while client.recv(65536):  # until the client hangs up
+                        pass
+            client.close()
+            return
+        try:
+            upstream = socket.create_connection(self.upstream, timeout=5)
+        except OSError:
+            _hard_close(client)
+            return
+        upstream.settimeout(None)
+        self._track(client, upstream, opened=True)
+        try:
+            back = threading.Thread(
+                target=self._pump,
+                args=(upstream, client, fate is Fate.CUT_ANSWER),
+                daemon=True,
+            )
+            back.start()
+            self._pump(client, upstream, False)
+            back.join()
+        finally:
+            self._track(client, upstream, opened=False)
+            client.close()
+            upstream.close()
+
+    def _pump(self, source: socket.socket, sink: socket.socket, cut: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                if cut:  # the upstream has acted and answered; the answer never arrives
+                    _hard_close(sink)
+                    _hard_close(source)
+                    return
+                sink.sendall(data)
+        except OSError:
+            pass
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def _track(self, client: socket.socket, upstream: socket.socket, *, opened: bool) -> None:
+        with self._lock:
+            if opened:
+                self._open |= {client, upstream}
+                self.live += 1
+                self.max_live = max(self.max_live, self.live)
+            else:
+                self._open -= {client, upstream}
+                self.live -= 1
+
+
+def _hard_close(sock: socket.socket) -> None:
+    """Close with an RST rather than a polite FIN."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
