@@ -9,6 +9,7 @@ import contextlib
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable
 from enum import Enum
 
@@ -67,6 +68,14 @@ class TcpProxy:
             doomed = list(self._open)
         for sock in doomed:
             _hard_close(sock)
+
+    def wait_until_idle(self, *, timeout: float) -> None:
+        """Return once no connection is open through the proxy."""
+        deadline = time.monotonic() + timeout
+        while self.live:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.live} connection(s) still open after {timeout}s")
+            time.sleep(0.01)
 
     def stop(self) -> None:
         self.refuse()
