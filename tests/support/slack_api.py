@@ -24,6 +24,8 @@ RESPONSE_URL = "response_url"  # the `method` of a recorded post to a response_u
 TEAM_ID = "T1"
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
+# Methods called with an app-level token (xapp-...) rather than a bot token.
+_APP_TOKEN_METHODS = ("apps.connections.open",)
 # Parameters slack_sdk sends as JSON strings inside form bodies.
 _JSON_PARAMS = ("blocks", "attachments", "metadata", "view")
 
@@ -220,7 +222,7 @@ class FakeSlackApi:
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         if self.latency:
             time.sleep(self.latency)
-        auth_error = self._auth_error(headers, params)
+        auth_error = self._auth_error(headers, params, method)
         if auth_error:
             return 200, {}, {"ok": False, "error": auth_error}
         fault = self._take_fault(method, params)
@@ -243,12 +245,16 @@ class FakeSlackApi:
             return 200, {}, {"ok": False, "error": "unknown_method"}
         return 200, {}, default(self, params)
 
-    def _auth_error(self, headers: dict[str, str], params: dict[str, Any]) -> str | None:
+    def _auth_error(
+        self, headers: dict[str, str], params: dict[str, Any], method: str = ""
+    ) -> str | None:
         scheme, _, token = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             token = str(params.get("token") or "")  # Slack also takes it as a parameter
         if not token:
             return "not_authed"
+        if method in _APP_TOKEN_METHODS:  # these take an app-level token, and only that
+            return None if token.startswith("xapp-") else "not_allowed_token_type"
         if not token.startswith("xox") or (self.token is not None and token != self.token):
             return "invalid_auth"
         return None
