@@ -151,13 +151,16 @@ def run_socket(settings: Settings, args: argparse.Namespace) -> int:
     _exit_on_sigterm()
     services.reloader.ensure_started()  # poll the tips file from now, not from the first event
     log.info("connecting to Slack over Socket Mode")
+    handler = SocketModeHandler(app, settings.app_token.reveal())
     try:
-        SocketModeHandler(app, settings.app_token.reveal()).start()
+        handler.start()
     except (KeyboardInterrupt, SystemExit):
         log.info("stopping")
     finally:
         if background is not None:
             weekly.stop(background, ticker)
+        handler.close()  # say goodbye on the WebSocket rather than drop it
+        services.store.close()
     return 0
 
 
