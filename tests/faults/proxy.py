@@ -40,6 +40,7 @@ class TcpProxy:
         self.max_live = 0  # the most connections open at once
         self._listener: socket.socket | None = None
         self._open: set[socket.socket] = set()
+        self._silenced: set[socket.socket] = set()
         self._lock = threading.Lock()
 
     # -- lifecycle ----------------------------------------------------------------
@@ -68,6 +69,14 @@ class TcpProxy:
             doomed = list(self._open)
         for sock in doomed:
             _hard_close(sock)
+
+    def silence(self) -> None:
+        """Every live connection goes quiet for good: still open, its bytes swallowed,
+        never answered, with no RST to tell either end. A database that failed over
+        to another host, or a partition that never heals, looks like this. New
+        connections are forwarded as before."""
+        with self._lock:
+            self._silenced |= self._open
 
     def wait_until_idle(self, *, timeout: float) -> None:
         """Return once no connection is open through the proxy."""
@@ -147,6 +156,8 @@ class TcpProxy:
                     _hard_close(sink)
                     _hard_close(source)
                     return
+                if source in self._silenced:
+                    continue  # swallowed: the other end waits for ever
                 sink.sendall(data)
         except OSError:
             pass
@@ -161,6 +172,7 @@ class TcpProxy:
                 self.max_live = max(self.max_live, self.live)
             else:
                 self._open -= {client, upstream}
+                self._silenced -= {client, upstream}
                 self.live -= 1
 
 
