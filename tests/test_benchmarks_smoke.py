@@ -20,6 +20,7 @@ EXPECTED: dict[str, set[str]] = {
     "dispatch": {"cases", "process_before_response_false", "targets", "all_targets_met"},
     "http_load": {"results", "throughput_ratio", "targets", "server", "all_targets_met"},
     "startup": {"startup_seconds", "memory_mb", "total_rss_mb", "total_pss_mb", "targets"},
+    "fanout": {"results", "stand_in", "delivery_workers", "targets", "all_targets_met"},
 }
 COMMON_KEYS = {"benchmark", "command", "machine", "mode"}
 
@@ -88,6 +89,12 @@ def test_startup_reads_memory_of_the_master_and_its_workers(smoke) -> None:
     assert any(name.startswith("worker ") for name in names)
     assert data["total_rss_mb"] > 0
     assert data["statuses"].get("200") == data["requests"]
+
+
+def test_fanout_posted_to_every_channel_once(smoke) -> None:
+    results = smoke("fanout")["results"]
+    assert results["posts"] == results["channels"] == results["posted_in_ledger"]
+    assert results["duplicates"] == 0 and results["misses"] == 0
 
 
 def _target_verdicts(data: dict) -> list[object]:
