@@ -21,6 +21,7 @@ EXPECTED: dict[str, set[str]] = {
     "http_load": {"results", "throughput_ratio", "targets", "server", "all_targets_met"},
     "startup": {"startup_seconds", "memory_mb", "total_rss_mb", "total_pss_mb", "targets"},
     "fanout": {"results", "stand_in", "delivery_workers", "targets", "all_targets_met"},
+    "lookup": {"catalogues", "repeat", "targets", "all_targets_met"},
 }
 COMMON_KEYS = {"benchmark", "command", "machine", "mode"}
 
@@ -95,6 +96,14 @@ def test_fanout_posted_to_every_channel_once(smoke) -> None:
     results = smoke("fanout")["results"]
     assert results["posts"] == results["channels"] == results["posted_in_ledger"]
     assert results["duplicates"] == 0 and results["misses"] == 0
+
+
+def test_lookup_times_every_kind_of_query_on_both_catalogues(smoke) -> None:
+    catalogues = smoke("lookup")["catalogues"]
+    assert len(catalogues) == 2
+    for kinds in catalogues.values():
+        assert {"topic", "free words", "no match"} <= kinds.keys()
+        assert all(r["n"] > 0 and r["median_ms"] > 0 for r in kinds.values())
 
 
 def _target_verdicts(data: dict) -> list[object]:
