@@ -11,7 +11,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -81,14 +82,20 @@ def build_services(settings: Settings) -> Services:
     )
 
 
-def _reloader_starter(services: Services) -> Callable[..., None]:
-    def start_reloader(next: Callable[[], None]) -> None:
-        # Threads do not survive gunicorn's fork; each worker starts its poller
-        # on its first request (a cheap check on every later one).
-        services.reloader.ensure_started()
-        next()
+class _ReloaderStarter(Middleware):
+    """Threads do not survive gunicorn's fork; each worker starts its poller on its
+    first request (a cheap check on every later one). A Middleware subclass, not a
+    function: Bolt calls it directly instead of building keyword arguments for it
+    on every request, which cost more than the check itself."""
 
-    return start_reloader
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        self._services.reloader.ensure_started()
+        return next()
 
 
 class _QuietTokenNotice(logging.Filter):
@@ -117,7 +124,7 @@ def build_app(services: Services, *, socket_mode: bool = False) -> App:
         request_verification_enabled=not socket_mode,
         logger=bolt_logger,
     )
-    app.use(_reloader_starter(services))
+    app.use(_ReloaderStarter(services))
     commands.register(app, services)
     actions.register(app, services)
     home.register(app, services)
