@@ -8,8 +8,10 @@ comes back escaped, so it can never mention, link or notify anyone.
 
 from __future__ import annotations
 
+import difflib
 import random
 import re
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,13 +19,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.catalogue_source import read_catalogue
-from bot.core import blocks, grammar, replies, weekly_replies
+from bot.core import blocks, catalogue, grammar, replies, weekly_replies
 from tests.support.app_server import TIPS_PATH
 from tests.support.slack_validation import assert_valid_message
 
 CATALOGUE, _PROBLEMS = read_catalogue(TIPS_PATH)
 assert CATALOGUE is not None, f"content/tips.yaml does not load: {_PROBLEMS}"
 
+TOPIC_NAMES = list(CATALOGUE._topic_names)  # slugs and aliases, as suggest() sees them
 SLACK_TEXT_MAX = 4000  # the longest text Slack sends after a slash command
 PROPERTY_SETTINGS = settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -94,6 +97,12 @@ long_word = st.builds(
     st.integers(min_value=1, max_value=2000),
 )
 person_text = st.one_of(any_text, steered_text, long_word)
+
+
+def _misspell(name: str) -> str:
+    """A topic name with one letter dropped and one doubled: a typical typo."""
+    middle = len(name) // 2
+    return name[:middle] + name[middle + 1 :] + name[-1]
 
 
 def as_slack_sends(text: str) -> str:
@@ -201,3 +210,27 @@ def test_tips_with_any_text_render_as_valid_escaped_messages(text: str) -> None:
     for message in (blocks.tip_reply(odd), blocks.weekly_insight(odd)):
         assert_valid_message(message)
         assert_escaped(message)
+
+
+# -- the shortcut in front of difflib ------------------------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(a=st.text(max_size=80), b=st.text(max_size=80))
+def test_letter_codes_never_undercount_the_letters_two_texts_share(a: str, b: str) -> None:
+    code_a, code_b = catalogue.letter_code(a), catalogue.letter_code(b)
+    if code_a is None or code_b is None:
+        return  # a slot overflowed: the caller lets difflib judge every name
+    shared = sum((Counter(a) & Counter(b)).values())
+    assert (code_a & code_b).bit_count() >= shared
+
+
+@PROPERTY_SETTINGS
+@given(word=st.one_of(st.text(max_size=40), st.sampled_from(TOPIC_NAMES).map(_misspell)))
+def test_suggestions_are_what_difflib_alone_would_give(word: str) -> None:
+    needle = catalogue.normalize_word(word)
+    expected: list[str] = []
+    if needle:
+        close = difflib.get_close_matches(needle, TOPIC_NAMES, n=9, cutoff=0.6)
+        expected = list(dict.fromkeys(CATALOGUE._topic_names[n] for n in close))[:3]
+    assert CATALOGUE.suggest(word) == expected

@@ -138,10 +138,8 @@ class Catalogue:
     _by_topic: dict[str, tuple[Tip, ...]] = field(init=False, repr=False, compare=False)
     _topic_names: dict[str, str] = field(init=False, repr=False, compare=False)
     _index: dict[str, dict[int, float]] = field(init=False, repr=False, compare=False)
-    # Each topic name with its letter counts, to rule names out before difflib runs.
-    _name_letters: tuple[tuple[str, dict[str, int]], ...] = field(
-        init=False, repr=False, compare=False
-    )
+    # Each topic name with its letter code, to rule names out before difflib runs.
+    _name_letters: tuple[tuple[str, int | None], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_topic: dict[str, list[Tip]] = {t.slug: [] for t in self.topics}
@@ -156,7 +154,7 @@ class Catalogue:
         object.__setattr__(self, "_by_topic", {k: tuple(v) for k, v in by_topic.items()})
         object.__setattr__(self, "_topic_names", names)
         object.__setattr__(self, "_index", _build_index(self.tips))
-        object.__setattr__(self, "_name_letters", tuple((n, Counter(n)) for n in names))
+        object.__setattr__(self, "_name_letters", tuple((n, letter_code(n)) for n in names))
 
     # -- look-ups ---------------------------------------------------------
 
@@ -216,28 +214,46 @@ class Catalogue:
         return list(slugs)[:limit]
 
 
-def _could_match(
-    needle: str, names: Sequence[tuple[str, dict[str, int]]], *, cutoff: float
-) -> list[str]:
-    """The names that pass difflib's `quick_ratio` test against `needle`.
+_SLOTS, _SLOT_BITS = 64, 16
 
-    difflib would run the same test itself, one SequenceMatcher call per name;
-    doing it here on precounted letters is a few times cheaper, and since only
-    names that fail the test are dropped, get_close_matches answers the same.
+
+def letter_code(text: str) -> int | None:
+    """The letters of `text` folded into one integer, for a fast bound on how many
+    letters two texts share: each of 64 slots holds, in unary, how many letters of
+    the text fall in it (by code point). ANDing two codes and counting the bits
+    gives at least the shared letters, never fewer. None when a slot overflows."""
+    slots: dict[int, int] = {}
+    for letter, count in Counter(text).items():
+        slot = ord(letter) % _SLOTS
+        slots[slot] = slots.get(slot, 0) + count
+    code = 0
+    for slot, count in slots.items():
+        if count > _SLOT_BITS:
+            return None
+        code |= ((1 << count) - 1) << (slot * _SLOT_BITS)
+    return code
+
+
+def _could_match(
+    needle: str, names: Sequence[tuple[str, int | None]], *, cutoff: float
+) -> list[str]:
+    """The names that may pass difflib's `quick_ratio` test against `needle`.
+
+    difflib runs that test itself, one SequenceMatcher call per name; ruling names
+    out here on their letter codes first is several times cheaper. Only names
+    that cannot pass are dropped, so get_close_matches answers the same.
     """
-    wanted = tuple(Counter(needle).items())
+    code = letter_code(needle)
     survivors = []
-    for name, letters in names:
+    for name, name_code in names:
         total = len(needle) + len(name)
         if 2.0 * min(len(needle), len(name)) / total < cutoff:  # difflib's real_quick_ratio
             continue
-        shared = 0
-        for letter, count in wanted:
-            have = letters.get(letter)
-            if have:
-                shared += count if count < have else have
-        if 2.0 * shared / total >= cutoff:
-            survivors.append(name)
+        if code is not None and name_code is not None:
+            shared_at_most = (code & name_code).bit_count()
+            if 2.0 * shared_at_most / total < cutoff:
+                continue
+        survivors.append(name)
     return survivors
 
 
