@@ -76,11 +76,19 @@ def start_bot(args: list[str], env: dict[str, str], *, cwd: Path, log: IO[bytes]
     return BotProcess(process, log)
 
 
-def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+def wait_until(
+    condition: Callable[[], bool],
+    *,
+    timeout: float,
+    what: str,
+    context: Callable[[], str] | None = None,
+) -> None:
+    """Poll `condition`; on timeout fail naming `what`, with `context()` (a log) attached."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout}s for {what}")
+            detail = f"\n{context()[-4000:]}" if context else ""
+            raise AssertionError(f"waited {timeout}s for {what}{detail}")
         time.sleep(0.02)
 
 

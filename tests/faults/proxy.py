@@ -39,6 +39,7 @@ class TcpProxy:
         self.live = 0
         self.max_live = 0  # the most connections open at once
         self._listener: socket.socket | None = None
+        self._reserved: socket.socket | None = None  # the port, held while refusing
         self._open: set[socket.socket] = set()
         self._silenced: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -46,9 +47,10 @@ class TcpProxy:
     # -- lifecycle ----------------------------------------------------------------
 
     def start(self) -> TcpProxy:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+        """Listen (again, on the same port after `refuse`)."""
+        listener, self._reserved = self._reserved, None
+        if listener is None:
+            listener = _bound_socket(self.port)
         listener.listen(128)
         self.port = listener.getsockname()[1]
         self._listener = listener
@@ -56,12 +58,15 @@ class TcpProxy:
         return self
 
     def refuse(self) -> None:
-        """Stop listening: new connections are refused, as by a host with nothing on the port."""
+        """Stop listening: new connections are refused, as by a host with nothing on the
+        port. The port stays bound (not listening), so no other process can take it
+        meanwhile and answer in the proxy's place."""
         listener, self._listener = self._listener, None
         if listener is not None:
             with contextlib.suppress(OSError):
                 listener.shutdown(socket.SHUT_RDWR)
             listener.close()
+            self._reserved = _bound_socket(self.port)
 
     def sever(self) -> None:
         """Cut every live connection, both ways, as a lost network would."""
@@ -87,14 +92,22 @@ class TcpProxy:
             time.sleep(0.01)
 
     def stop(self) -> None:
+        """Refuse and sever: the far end is gone (call `start` to bring it back)."""
         self.refuse()
         self.sever()
+
+    def close(self) -> None:
+        """Stop for good and let the port go."""
+        self.stop()
+        reserved, self._reserved = self._reserved, None
+        if reserved is not None:
+            reserved.close()
 
     def __enter__(self) -> TcpProxy:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        self.close()
 
     @property
     def url_host(self) -> str:
@@ -174,6 +187,13 @@ class TcpProxy:
                 self._open -= {client, upstream}
                 self._silenced -= {client, upstream}
                 self.live -= 1
+
+
+def _bound_socket(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
 
 
 def _hard_close(sock: socket.socket) -> None:

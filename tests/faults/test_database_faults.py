@@ -140,6 +140,7 @@ def test_the_clock_keeps_ticking_while_the_database_is_lost_and_posts_when_it_re
                 lambda: clock.output().count("trying again next tick") >= 2,
                 timeout=30,
                 what="two failed ticks",
+                context=clock.output,
             )
             assert clock.process.poll() is None  # still running
 
@@ -155,6 +156,7 @@ def test_the_clock_keeps_ticking_while_the_database_is_lost_and_posts_when_it_re
                 lambda: all(weekly_posts(slack_api, c) for c in channels),
                 timeout=30,
                 what="every channel posted after the database came back",
+                context=clock.output,
             )
             assert clock.terminate() == 0
             output = clock.output()

@@ -188,7 +188,7 @@ def test_slack_refusing_connections_for_a_while_delays_the_fan_out_but_loses_not
         outcomes = settle(store, client, start=MONDAY_SLOT + timedelta(minutes=1))
         outcomes.add(down)
     finally:
-        proxy.stop()
+        proxy.close()
     assert_each_slot_posted_once_or_reported(
         store, slack_api, outcomes, channels=CHANNELS[:40], gone=set()
     )
