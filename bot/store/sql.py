@@ -9,8 +9,11 @@ updates on the claim token do the arbitration.
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import threading
 import uuid
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -35,6 +38,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    exc,
     func,
     select,
     tuple_,
@@ -60,6 +64,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SQLITE_PATH = Path("data") / "pmtip.sqlite3"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
+PING_DEADLINE_SECONDS = 5.0  # a healthy ping takes milliseconds
 
 metadata = MetaData()
 
@@ -162,7 +168,59 @@ def create_store_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
         _take_write_lock_at_begin(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        connect_args={
+            "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+            # A peer that vanishes without a word is noticed by the kernel.
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+        },
+    )
+    event.listen(engine, "checkout", _ping_with_a_deadline(engine))
+    return engine
+
+
+def _ping_with_a_deadline(engine: Engine) -> Callable[[Any, Any, Any], None]:
+    """Check each pooled PostgreSQL connection before use, and give up on it in time.
+
+    SQLAlchemy's own pre-ping waits for ever on a connection whose peer went
+    silent (a failover, a partition: bytes swallowed, no reset), and the tick that
+    waits blocks every later tick. Here a timer shuts the socket down if the ping
+    takes too long. The connections opened alongside it are presumably as dead, so
+    the whole pool is marked stale, and the pool opens fresh connections.
+    """
+
+    def ping(dbapi_connection: Any, _record: Any, proxy: Any) -> None:
+        timer = threading.Timer(PING_DEADLINE_SECONDS, _shut_down, args=(dbapi_connection,))
+        timer.daemon = True
+        timer.start()
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as error:
+            engine.pool._invalidate(
+                proxy, error, _checkin=False
+            )  # the pool's own "all stale" switch
+            raise exc.DisconnectionError(f"pooled connection failed its ping: {error}") from error
+        finally:
+            timer.cancel()
+
+    return ping
+
+
+def _shut_down(dbapi_connection: Any) -> None:
+    log.warning("a database connection gave no answer in %ss; dropping it", PING_DEADLINE_SECONDS)
+    try:  # a duplicate descriptor: shutdown reaches the shared socket, close only the copy
+        with socket.socket(fileno=os.dup(dbapi_connection.pgconn.socket)) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed: the ping has failed or is about to
 
 
 def _take_write_lock_at_begin(engine: Engine) -> None:

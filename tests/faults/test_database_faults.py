@@ -171,12 +171,6 @@ def test_the_clock_keeps_ticking_while_the_database_is_lost_and_posts_when_it_re
     direct.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/store/sql.py sets no TCP keepalive or timeout on PostgreSQL connections: "
-    "a pooled connection that goes silent (failover, partition) hangs the tick's "
-    "pre-ping for ever, and APScheduler's max_instances=1 then skips every later tick",
-)
 def test_the_clock_recovers_when_its_database_connections_go_silent(
     slack_api, postgres_proxy, fresh_postgres, tmp_path
 ):
