@@ -78,7 +78,7 @@ class Settings:
     tick_seconds: int = 30
     reload_seconds: float = 2.0
     web_concurrency: int = 2
-    web_threads: int = 8
+    web_threads: int = 2
 
 
 def _seconds(raw: str | None, *, default: float) -> float | None:
@@ -127,7 +127,7 @@ def load_settings(environ: Mapping[str, str], *, mode: str) -> Settings:
             "0 (no polling) to 3600, like 2 or 0.5."
         )
     web_concurrency = number("WEB_CONCURRENCY", 2, 1, 64)
-    web_threads = number("WEB_THREADS", 8, 1, 256)
+    web_threads = number("WEB_THREADS", 2, 1, 256)
 
     log_level = env.get("LOG_LEVEL", "INFO").upper() or "INFO"
     if log_level not in logging.getLevelNamesMapping():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -44,6 +45,11 @@ class Services:
     delivery_client: WebClient  # no retry handlers: bot.delivery retries by itself
     reloader: Reloader  # polls the tips file; started per process by build_app's middleware
     recent: RecentTips = field(default_factory=RecentTips)
+    # Finishes the /pmtip commands that call Slack or the database, after the ack.
+    # Its threads start on first use, so a gunicorn worker makes its own after the fork.
+    background: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="pmtip")
+    )
     rng: random.Random = field(default_factory=random.Random)
 
 

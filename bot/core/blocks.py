@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from bot.core.catalogue import Catalogue, Tip, Topic
@@ -152,6 +153,20 @@ def tip_blocks(tip: Tip, *, heading: str | None = None) -> list[Block]:
 
 def tip_reply(tip: Tip, *, note: str | None = None) -> Message:
     """The ephemeral reply to `/pmtip`: the tip with Share and Another buttons."""
+    if note is None:
+        return _plain_tip_reply(tip)
+    return _tip_reply(tip, note=note)
+
+
+@lru_cache(maxsize=4096)
+def _plain_tip_reply(tip: Tip) -> Message:
+    # The same tip always renders the same: render it once (Tip is frozen and
+    # hashable; a reloaded catalogue brings new Tip values, so nothing goes stale).
+    # Callers must not mutate the message, and none does.
+    return _tip_reply(tip, note=None)
+
+
+def _tip_reply(tip: Tip, *, note: str | None) -> Message:
     blocks = tip_blocks(tip)
     if note:
         blocks.insert(0, context(note))

@@ -14,6 +14,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 AUDIENCES = ("business", "platform", "infrastructure")
 
@@ -111,6 +112,7 @@ class Tip:
     tags: tuple[str, ...] = ()
 
 
+@lru_cache(maxsize=8192)  # people type the same few words; pure, so safe to remember
 def normalize_word(text: str) -> str:
     """Fold a user's word into the form topic slugs and aliases are kept in."""
     folded = unicodedata.normalize("NFKC", text).casefold().strip()

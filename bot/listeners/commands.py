@@ -1,5 +1,11 @@
 """`/pmtip`: lookups are answered inside the acknowledgement; commands that touch
-Slack or the database are acknowledged at once and finished by a lazy listener."""
+Slack or the database are acknowledged at once and finished in the background.
+
+One listener, no matcher: Bolt builds every listener's and matcher's keyword
+arguments on each request (tens of microseconds apiece), and a lazy listener
+would copy the request and take a thread even for a lookup. So the command is
+parsed once here, and only the commands that need it go to the worker pool.
+"""
 
 from __future__ import annotations
 
@@ -38,19 +44,28 @@ def _parsed(body: dict[str, Any]) -> grammar.Command:
     return grammar.parse(str(body.get("text") or ""))
 
 
-def is_lookup(body: dict[str, Any]) -> bool:
-    return isinstance(_parsed(body), LOOKUPS)
-
-
 def register(app: App, services: Services) -> None:
-    app.command(COMMAND, matchers=[is_lookup])(lookup_listener(services))
-    app.command(COMMAND)(ack=_ack_now, lazy=[world_listener(services)])
+    app.command(COMMAND)(pmtip_listener(services))
 
 
-def lookup_listener(services: Services) -> Callable[..., None]:
-    def answer_lookup(ack: Ack, body: dict[str, Any]) -> None:
-        user_id = str(body.get("user_id") or "")
+def pmtip_listener(services: Services) -> Callable[..., None]:
+    answer_lookup = lookup_answerer(services)
+    finish = world_finisher(services)
+
+    def pmtip(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         command = _parsed(body)
+        if isinstance(command, LOOKUPS):
+            answer_lookup(ack, body, command)
+            return
+        ack()  # within Slack's 3 seconds, before any Slack or database call
+        services.background.submit(finish, body, command, respond)
+
+    return pmtip
+
+
+def lookup_answerer(services: Services) -> Callable[..., None]:
+    def answer_lookup(ack: Ack, body: dict[str, Any], command: grammar.Command) -> None:
+        user_id = str(body.get("user_id") or "")
         catalogue = services.catalogue.current()  # one catalogue for the whole request
         if not services.catalogue.has_catalogue and not isinstance(command, grammar.Help):
             # The tips file was bad at start: say so plainly (the admins got a DM).
@@ -63,7 +78,7 @@ def lookup_listener(services: Services) -> Callable[..., None]:
             scope = topic.slug
         reply = replies.answer(
             catalogue,
-            command,  # type: ignore[arg-type]  # the matcher admits lookups only
+            command,  # type: ignore[arg-type]  # a lookup: checked by the caller
             last_tip_id=services.recent.last(user_id, scope),
             rng=services.rng,
             is_admin=services.users.known_admin(user_id),  # shows the admin commands in help
@@ -75,13 +90,8 @@ def lookup_listener(services: Services) -> Callable[..., None]:
     return answer_lookup
 
 
-def _ack_now(ack: Ack) -> None:
-    ack()
-
-
-def world_listener(services: Services) -> Callable[..., None]:
-    def run_command(body: dict[str, Any], respond: Respond) -> None:
-        command = _parsed(body)
+def world_finisher(services: Services) -> Callable[..., None]:
+    def run_command(body: dict[str, Any], command: grammar.Command, respond: Respond) -> None:
         try:
             message = world.handle(services, command, body)
         except Exception:  # one bad command must not leave the person without an answer
