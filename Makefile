@@ -33,6 +33,9 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+bench: $(STAMP)  ## every benchmark, full length (several minutes); results in benchmarks/results/
+	for b in dispatch http_load startup fanout catalogue lookup; do $(BIN)/python benchmarks/$$b.py || exit 1; done
+
 format: $(STAMP)
 	$(BIN)/ruff format bot tests benchmarks
 	$(BIN)/ruff check --fix bot tests benchmarks

@@ -142,6 +142,13 @@ class Catalogue:
     _index: dict[str, dict[int, float]] = field(init=False, repr=False, compare=False)
     # Each topic name with its letter code, to rule names out before difflib runs.
     _name_letters: tuple[tuple[str, int | None], ...] = field(init=False, repr=False, compare=False)
+    # Answers already computed for this (immutable) catalogue: people repeat words.
+    _suggestions: dict[str, tuple[str, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    _searches: dict[tuple[str, int], tuple[Tip, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         by_topic: dict[str, list[Tip]] = {t.slug: [] for t in self.topics}
@@ -181,6 +188,16 @@ class Catalogue:
         letters or longer: `ai-failur` should lead to a suggestion, not to any
         tip that mentions AI.
         """
+        key = (query, limit)
+        found = self._searches.get(key)
+        if found is None:
+            found = tuple(self._rank(query, limit))
+            if len(self._searches) >= _MEMO_SIZE:
+                self._searches.clear()
+            self._searches[key] = found
+        return list(found)
+
+    def _rank(self, query: str, limit: int) -> list[Tip]:
         terms = list(dict.fromkeys(tokenize(query)))
         if not terms:
             return []
@@ -209,13 +226,20 @@ class Catalogue:
         needle = normalize_word(word)
         if not needle:
             return []
-        close = difflib.get_close_matches(
-            needle, _could_match(needle, self._name_letters, cutoff=0.6), n=limit * 3, cutoff=0.6
-        )
-        slugs = dict.fromkeys(self._topic_names[name] for name in close)
-        return list(slugs)[:limit]
+        # difflib is the slow part of a "did you mean", and typos repeat.
+        memo = self._suggestions
+        found = memo.get(needle)
+        if found is None:
+            candidates = _could_match(needle, self._name_letters, cutoff=0.6)
+            close = difflib.get_close_matches(needle, candidates, n=9, cutoff=0.6)
+            found = tuple(dict.fromkeys(self._topic_names[name] for name in close))
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()  # bounded; a rare reset is simpler than an LRU
+            memo[needle] = found
+        return list(found[:limit])
 
 
+_MEMO_SIZE = 4096
 _SLOTS, _SLOT_BITS = 64, 16
 
 
