@@ -1,7 +1,7 @@
 """Every benchmark runs, in its short smoke mode, and writes the JSON it promises.
 
 No timing is asserted here: CI machines vary too much. The figures that matter
-come from full runs, recorded in docs/performance.md.
+come from full runs, recorded in the README's Performance section.
 """
 
 from __future__ import annotations
