@@ -16,6 +16,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
 from slack_bolt.error import BoltError
@@ -70,11 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreUnavailable as error:
         print(f"pmtip cannot start: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    except BrokenPipeError:  # `python -m bot tip | head` (an OSError: catch it first)
+        return 0
     except (BoltError, SlackApiError, OSError) as error:
         print(f"pmtip cannot start: {_slack_start_problem(error)}", file=sys.stderr)
         return EXIT_CONFIG
-    except BrokenPipeError:  # `python -m bot tip | head`
-        return 0
 
 
 def _slack_start_problem(error: Exception) -> str:
@@ -178,9 +179,15 @@ def run_http(settings: Settings, args: argparse.Namespace) -> int:
         workers=settings.web_concurrency,
         threads=settings.web_threads,
         log_level=settings.log_level,
-        on_worker_start=services.reloader.ensure_started,
+        on_worker_start=lambda: _start_worker(services),
     )
     return 0
+
+
+def _start_worker(services: Any) -> None:  # bot.slack_app.Services, imported late
+    """In each gunicorn worker, right after the fork."""
+    services.rng.seed()  # a forked Random repeats its parent's sequence: reseed per worker
+    services.reloader.ensure_started()
 
 
 def run_clock(settings: Settings, args: argparse.Namespace) -> int:

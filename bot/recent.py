@@ -17,6 +17,7 @@ import multiprocessing
 
 _SLOT = 256  # 8 bytes of key digest, 1 byte of length, the tip id (ids are ASCII, <= 200)
 _ID_MAX = _SLOT - 9
+_LOCK_WAIT = 0.05  # seconds; the lock is held for a 256-byte copy
 
 
 def _key(user_id: str, scope: str) -> bytes:
@@ -37,8 +38,12 @@ class RecentTips:
         """The tip this person saw last in this scope, if remembered."""
         key = _key(user_id, scope)
         at = self._where(key)
-        with self._lock:
+        if not self._lock.acquire(timeout=_LOCK_WAIT):
+            return None  # advisory memory: never let a stuck worker stall a reply
+        try:
             entry = self._table[at : at + _SLOT]
+        finally:
+            self._lock.release()
         if entry[:8] != key or not entry[8]:
             return None
         return entry[9 : 9 + entry[8]].decode("utf-8", "replace")
@@ -49,5 +54,9 @@ class RecentTips:
             return  # the validator keeps ids far shorter; never store a truncated id
         key = _key(user_id, scope)
         at = self._where(key)
-        with self._lock:
+        if not self._lock.acquire(timeout=_LOCK_WAIT):
+            return  # a worker killed while holding the lock must not freeze the others
+        try:
             self._table[at : at + 9 + len(encoded)] = key + bytes([len(encoded)]) + encoded
+        finally:
+            self._lock.release()

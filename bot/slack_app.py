@@ -117,7 +117,8 @@ def build_app(services: Services, *, socket_mode: bool = False) -> App:
     process_before_response=True runs each listener inline, so the reply to a
     lookup travels in the HTTP response itself, without Bolt's 10 ms ack poll
     and without a thread hand-off. Anything that calls Slack or the database
-    runs as a lazy listener, after the ack has gone.
+    runs after the ack has gone: on the worker pool for /pmtip commands, as a
+    lazy listener for buttons.
     """
     settings = services.settings
     bolt_logger = logging.getLogger("bot.bolt")

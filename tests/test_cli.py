@@ -51,3 +51,22 @@ def test_oauth_variables_are_dropped_so_bolt_stays_single_workspace(monkeypatch,
         _ignore_oauth_variables()
     assert "SLACK_CLIENT_ID" not in os.environ and "SLACK_CLIENT_SECRET" not in os.environ
     assert "ignored" in caplog.text and "client-secret-value" not in caplog.text
+
+
+def test_each_gunicorn_worker_reseeds_its_random_choices_and_starts_its_poller():
+    import random
+    from types import SimpleNamespace
+
+    from bot.__main__ import _start_worker
+
+    class Reloader:
+        started = False
+
+        def ensure_started(self) -> None:
+            self.started = True
+
+    inherited = random.Random(7)  # what a forked worker would carry over from the master
+    services = SimpleNamespace(rng=inherited, reloader=Reloader())
+    _start_worker(services)
+    assert services.reloader.started
+    assert services.rng.random() != random.Random(7).random()

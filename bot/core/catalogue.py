@@ -112,8 +112,18 @@ class Tip:
     tags: tuple[str, ...] = ()
 
 
-@lru_cache(maxsize=8192)  # people type the same few words; pure, so safe to remember
 def normalize_word(text: str) -> str:
+    # People type the same few words: remember short ones (long text is rare and
+    # would make the cache a way to fill memory).
+    return _normalize_short(text) if len(text) <= _MEMO_KEY_MAX else _normalize(text)
+
+
+@lru_cache(maxsize=8192)
+def _normalize_short(text: str) -> str:
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
     """Fold a user's word into the form topic slugs and aliases are kept in."""
     folded = unicodedata.normalize("NFKC", text).casefold().strip()
     folded = re.sub(r"[\s_]+", "-", folded)
@@ -143,7 +153,7 @@ class Catalogue:
     # Each topic name with its letter code, to rule names out before difflib runs.
     _name_letters: tuple[tuple[str, int | None], ...] = field(init=False, repr=False, compare=False)
     # Answers already computed for this (immutable) catalogue: people repeat words.
-    _suggestions: dict[str, tuple[str, ...]] = field(
+    _suggestions: dict[tuple[str, int], tuple[str, ...]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
     _searches: dict[tuple[str, int], tuple[Tip, ...]] = field(
@@ -188,6 +198,8 @@ class Catalogue:
         letters or longer: `ai-failur` should lead to a suggestion, not to any
         tip that mentions AI.
         """
+        if len(query) > _MEMO_KEY_MAX:
+            return self._rank(query, limit)
         key = (query, limit)
         found = self._searches.get(key)
         if found is None:
@@ -228,18 +240,20 @@ class Catalogue:
             return []
         # difflib is the slow part of a "did you mean", and typos repeat.
         memo = self._suggestions
-        found = memo.get(needle)
+        found = memo.get((needle, limit))
         if found is None:
             candidates = _could_match(needle, self._name_letters, cutoff=0.6)
-            close = difflib.get_close_matches(needle, candidates, n=9, cutoff=0.6)
+            close = difflib.get_close_matches(needle, candidates, n=limit * 3, cutoff=0.6)
             found = tuple(dict.fromkeys(self._topic_names[name] for name in close))
-            if len(memo) >= _MEMO_SIZE:
-                memo.clear()  # bounded; a rare reset is simpler than an LRU
-            memo[needle] = found
+            if len(needle) <= _MEMO_KEY_MAX:
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()  # bounded; a rare reset is simpler than an LRU
+                memo[(needle, limit)] = found
         return list(found[:limit])
 
 
 _MEMO_SIZE = 4096
+_MEMO_KEY_MAX = 100  # longer texts are answered afresh, never remembered
 _SLOTS, _SLOT_BITS = 64, 16
 
 

@@ -99,6 +99,9 @@ def world_finisher(services: Services) -> Callable[..., None]:
             message = blocks.notice(
                 "Sorry, something went wrong on my side. Please try again in a minute."
             )
-        respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
+        try:
+            respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
+        except Exception:  # the pool drops exceptions: log it, or nobody ever knows
+            log.exception("could not answer /pmtip %s through response_url", type(command).__name__)
 
     return run_command

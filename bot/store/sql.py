@@ -196,7 +196,10 @@ def _ping_with_a_deadline(engine: Engine) -> Callable[[Any, Any, Any], None]:
     """
 
     def ping(dbapi_connection: Any, _record: Any, proxy: Any) -> None:
-        timer = threading.Timer(PING_DEADLINE_SECONDS, _shut_down, args=(dbapi_connection,))
+        answered = threading.Event()
+        timer = threading.Timer(
+            PING_DEADLINE_SECONDS, _shut_down, args=(dbapi_connection, answered)
+        )
         timer.daemon = True
         timer.start()
         try:
@@ -204,23 +207,24 @@ def _ping_with_a_deadline(engine: Engine) -> Callable[[Any, Any, Any], None]:
                 cursor.execute("SELECT 1")
             dbapi_connection.rollback()
         except Exception as error:
-            engine.pool._invalidate(
-                proxy, error, _checkin=False
-            )  # the pool's own "all stale" switch
+            engine.pool._invalidate(proxy, error, _checkin=False)  # mark the whole pool stale
             raise exc.DisconnectionError(f"pooled connection failed its ping: {error}") from error
         finally:
+            answered.set()  # a late timer must not cut a connection already handed out
             timer.cancel()
 
     return ping
 
 
-def _shut_down(dbapi_connection: Any) -> None:
+def _shut_down(dbapi_connection: Any, answered: threading.Event) -> None:
+    if answered.is_set():
+        return
     log.warning("a database connection gave no answer in %ss; dropping it", PING_DEADLINE_SECONDS)
     try:  # a duplicate descriptor: shutdown reaches the shared socket, close only the copy
         with socket.socket(fileno=os.dup(dbapi_connection.pgconn.socket)) as sock:
             sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed: the ping has failed or is about to
+    except Exception:  # already closed or lost: the ping has failed or is about to
+        log.debug("the silent connection was already gone")
 
 
 def _take_write_lock_at_begin(engine: Engine) -> None:

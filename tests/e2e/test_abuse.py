@@ -51,8 +51,8 @@ def side_effects(api: FakeSlackApi) -> list[str]:
 
 
 def settle(app: RunningApp) -> None:
-    """A genuine command answered by a lazy listener, waited for: work that an earlier,
-    refused request had set going would have run by now too."""
+    """A genuine command answered after its ack, waited for. Refused requests never
+    start any background work, so nothing of theirs can still be running after it."""
     reply = app.command("schedule", user_id=PERSON)
     assert reply.status == 200
     app.responses(reply)

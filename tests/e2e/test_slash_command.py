@@ -238,3 +238,18 @@ def test_any_text_gets_a_valid_answer(app, text):
 
 def test_topic_and_slug_matching_ignore_case_and_trailing_punctuation(app):
     assert topic_of(answer(app.command("MOAT!"))) == "moat"
+
+
+def test_a_reply_that_cannot_be_delivered_is_logged_not_lost(app, caplog):
+    import time
+
+    from tests.support.signing import slash_command_body
+
+    nobody = "http://127.0.0.1:9/nobody-listens"  # port 9 (discard) is closed here
+    with caplog.at_level("ERROR", logger="bot.listeners.commands"):
+        reply = app.post_signed(slash_command_body("schedule", response_url=nobody))
+        assert reply.status == 200
+        deadline = time.monotonic() + 10
+        while "could not answer /pmtip ShowSchedule" not in caplog.text:
+            assert time.monotonic() < deadline, caplog.text
+            time.sleep(0.05)

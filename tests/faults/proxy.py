@@ -42,6 +42,7 @@ class TcpProxy:
         self._reserved: socket.socket | None = None  # the port, held while refusing
         self._open: set[socket.socket] = set()
         self._silenced: set[socket.socket] = set()
+        self._cut_below = 0  # connections numbered below this were severed
         self._lock = threading.Lock()
 
     # -- lifecycle ----------------------------------------------------------------
@@ -72,6 +73,9 @@ class TcpProxy:
         """Cut every live connection, both ways, as a lost network would."""
         with self._lock:
             doomed = list(self._open)
+            # Connections accepted before now but still dialling upstream are not in
+            # `_open` yet: they are cut as they register (see `_track`).
+            self._cut_below = self.connections
         for sock in doomed:
             _hard_close(sock)
 
@@ -147,7 +151,10 @@ class TcpProxy:
             _hard_close(client)
             return
         upstream.settimeout(None)
-        self._track(client, upstream, opened=True)
+        if not self._track(client, upstream, opened=True, number=number):
+            _hard_close(client)
+            _hard_close(upstream)
+            return
         try:
             back = threading.Thread(
                 target=self._pump,
@@ -177,8 +184,13 @@ class TcpProxy:
         with contextlib.suppress(OSError):
             sink.shutdown(socket.SHUT_WR)
 
-    def _track(self, client: socket.socket, upstream: socket.socket, *, opened: bool) -> None:
+    def _track(
+        self, client: socket.socket, upstream: socket.socket, *, opened: bool, number: int = -1
+    ) -> bool:
+        """Register or forget a forwarded pair; False when it was severed while dialling."""
         with self._lock:
+            if opened and number < self._cut_below:
+                return False
             if opened:
                 self._open |= {client, upstream}
                 self.live += 1
@@ -187,6 +199,7 @@ class TcpProxy:
                 self._open -= {client, upstream}
                 self._silenced -= {client, upstream}
                 self.live -= 1
+        return True
 
 
 def _bound_socket(port: int) -> socket.socket:

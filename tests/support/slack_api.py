@@ -129,7 +129,7 @@ class FakeSlackApi:
         count: int = 1,
         timeout: float = 5.0,
     ) -> list[Call]:
-        """Wait until `count` calls match (lazy listeners answer after the ack)."""
+        """Wait until `count` calls match (much of the bot answers after the ack)."""
         if isinstance(method_or_predicate, str):
             method = method_or_predicate
 
