@@ -65,7 +65,8 @@ log = logging.getLogger(__name__)
 DEFAULT_SQLITE_PATH = Path("data") / "pmtip.sqlite3"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
-PING_DEADLINE_SECONDS = 5.0  # a healthy ping takes milliseconds
+PING_DEADLINE_SECONDS = 3.0  # a healthy ping takes milliseconds
+TRANSACTION_DEADLINE_SECONDS = 8.0  # the store's transactions take milliseconds
 
 metadata = MetaData()
 
@@ -219,7 +220,7 @@ def _ping_with_a_deadline(engine: Engine) -> Callable[[Any, Any, Any], None]:
 def _shut_down(dbapi_connection: Any, answered: threading.Event) -> None:
     if answered.is_set():
         return
-    log.warning("a database connection gave no answer in %ss; dropping it", PING_DEADLINE_SECONDS)
+    log.warning("a database connection stopped answering; dropping it")
     try:  # a duplicate descriptor: shutdown reaches the shared socket, close only the copy
         with socket.socket(fileno=os.dup(dbapi_connection.pgconn.socket)) as sock:
             sock.shutdown(socket.SHUT_RDWR)
@@ -291,10 +292,36 @@ class SqlStore:
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
         try:
-            with self.engine.begin() as connection:
+            with self.engine.begin() as connection, self._deadline(connection):
                 yield connection
         except OperationalError as error:
             raise StoreUnavailable(f"database error: {_first_line(error)}") from error
+
+    @contextmanager
+    def _deadline(self, connection: Connection) -> Iterator[None]:
+        """On PostgreSQL, cut a transaction's connection if it outlives the deadline.
+
+        Every transaction here takes milliseconds. One that takes seconds is waiting
+        on a peer gone silent, which no driver timeout notices: cutting the socket
+        turns the wait into an error, the pool drops the connection, and the next
+        tick starts afresh instead of queueing behind a wait that never ends.
+        """
+        if self._dialect != "postgresql":
+            yield
+            return
+        finished = threading.Event()
+        timer = threading.Timer(
+            TRANSACTION_DEADLINE_SECONDS,
+            _shut_down,
+            args=(connection.connection.dbapi_connection, finished),
+        )
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            finished.set()
+            timer.cancel()
 
     def _insert(self, table: Table) -> Any:
         dialect = postgresql if self._dialect == "postgresql" else sqlite

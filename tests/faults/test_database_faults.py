@@ -192,6 +192,7 @@ def test_the_clock_recovers_when_its_database_connections_go_silent(
                 lambda: all(weekly_posts(slack_api, c) for c in channels),
                 timeout=20,
                 what="the channels posted over a fresh connection",
+                context=clock.output,
             )
         finally:
             clock.close()
