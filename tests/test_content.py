@@ -50,6 +50,16 @@ def test_every_quote_is_verbatim_from_the_section_it_names():
         assert collapse(tip.quote) in sections[tip.section], tip.id
 
 
+# Words a sentence cannot end on: a quote that stops at one was cut mid-thought.
+DANGLING = set("a an the that to of and or but with for in on by is are your you this".split())
+
+
+def test_no_quote_stops_mid_thought():
+    for tip in CATALOGUE.tips:
+        last_word = re.sub(r"[^\w’']", " ", tip.quote).split()[-1].casefold()
+        assert last_word not in DANGLING, (tip.id, tip.quote)
+
+
 def test_every_idea_of_the_article_has_two_to_four_tips():
     # The article gives most of its space to the strategic layer and to what a PM
     # must understand about AI; those ideas may carry a fourth tip.
