@@ -16,6 +16,8 @@ from bot.core.catalogue import Catalogue, Tip, Topic
 from bot.core.grammar import ADMIN_USAGE, USAGE
 
 ARTICLE_TITLE = "Why PMs Should Prioritize Strategy Over Coding"
+# The catalogue's name for the article's untitled opening: our label, not a heading.
+OPENING_SECTION = "Introduction"
 MAX_BLOCKS = 50
 HEADER_MAX = 150
 SECTION_MAX = 3000
@@ -134,6 +136,15 @@ def tip_fallback(tip: Tip) -> str:
     return escape(f"{tip.title}: {tip.body} Your move: {tip.try_this}")
 
 
+def source_line(*, section: str, topic: str) -> str:
+    """Where a tip comes from: the article's opening or one of its sections, and the topic."""
+    if section.casefold() == OPENING_SECTION.casefold():
+        where = f"From the opening of _{ARTICLE_TITLE}_"
+    else:
+        where = f"From _{ARTICLE_TITLE}_, section “{escape(section)}”"
+    return f"{where} · topic `{topic}`"
+
+
 def tip_blocks(tip: Tip, *, heading: str | None = None) -> list[Block]:
     """The tip itself: title, body, the action to try, and where it comes from."""
     blocks: list[Block] = []
@@ -145,7 +156,7 @@ def tip_blocks(tip: Tip, *, heading: str | None = None) -> list[Block]:
         section(f":point_right: *Your move:* {escape(tip.try_this)}"),
         context(
             f"> “{escape(clip(tip.quote, 600))}”",
-            f"From _{ARTICLE_TITLE}_, section “{escape(tip.section)}” · topic `{tip.topic}`",
+            source_line(section=tip.section, topic=tip.topic),
         ),
     ]
     return blocks

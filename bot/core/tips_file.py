@@ -157,9 +157,7 @@ def rendered_length(field_name: str, value: str, *, topic: str = "") -> int:
         case "quote":
             return QUOTE_WRAP + len(blocks.escape(value))
         case "section":
-            return len(
-                f"From _{blocks.ARTICLE_TITLE}_, section “{blocks.escape(value)}” · topic `{topic}`"
-            )
+            return len(blocks.source_line(section=value, topic=topic))
     return len(value)
 
 

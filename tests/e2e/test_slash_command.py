@@ -58,7 +58,10 @@ def test_pmtip_alone_answers_a_random_catalogue_tip_in_the_ack(app, slack_api):
     tip = CATALOGUE.tip(shown_tip_id(message))
     assert tip.title in message["text"]
     assert any("Your move" in all_text(b) for b in message["blocks"])
-    assert any(tip.section in all_text(b) for b in message["blocks"] if b["type"] == "context")
+    # credited to the article: its section, or its opening (`section: Introduction`)
+    source = blocks.source_line(section=tip.section, topic=tip.topic)
+    assert blocks.ARTICLE_TITLE in source
+    assert any(source in all_text(b) for b in message["blocks"] if b["type"] == "context")
     # a lookup is answered in the acknowledgement: no Web API call, no response_url post
     assert [call.method for call in slack_api.calls()] == ["auth.test"]
 
