@@ -112,17 +112,35 @@ _QUOTE = re.compile(r"(?:>|&gt;) ?")
 _LIST_ITEM = re.compile(r"(•|-|\d{1,9}\.)[ \t]+(.*)", re.DOTALL)
 _TOKEN = re.compile(
     r"`(?P<code>[^`\n]+)`"
-    r"|<(?P<angle>[^<>\n]+)>"
+    r"|<(?P<angle>[^<>\s][^<>\n]*)>"
     r"|:(?P<emoji>[a-z0-9_+'-]+):"
     r"|(?<![\w/])(?P<url>https?://[^\s<>`]+)"
     r"|(?P<entity>&(?:amp|lt|gt);)"
 )
 _URL_TRAILER = ".,;:!?)'\"”’*_~"
+_EMOJI_CODE = re.compile(r":([a-z0-9_+'-]+):")  # as in _TOKEN
 
 
 def decode_entities(text: str) -> str:
     """Slack's three escapes, decoded in one pass."""
     return _ENTITY.sub(lambda m: _ENTITIES[m.group()], text)
+
+
+def split_emoji(text: str) -> tuple[Text | Emoji, ...]:
+    """A plain_text object's text (no markup, no escapes) with its known emoji picked out."""
+    parts: list[Text | Emoji] = []
+    position = search_from = 0
+    while match := _EMOJI_CODE.search(text, search_from):
+        if (char := EMOJI.get(match.group(1))) is None:
+            search_from = match.start() + 1  # `:a:calendar:`: the second colon may open one
+            continue
+        if match.start() > position:
+            parts.append(Text(text[position : match.start()]))
+        parts.append(Emoji(match.group(1), char))
+        position = search_from = match.end()
+    if position < len(text):
+        parts.append(Text(text[position:]))
+    return tuple(parts)
 
 
 def parse(text: str) -> tuple[Node, ...]:
