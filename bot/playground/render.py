@@ -16,7 +16,7 @@ block_id gets `block-<index>`, as Slack fills in one of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Protocol
@@ -101,7 +101,7 @@ BlockRenderer = Callable[[Mapping[str, Any], str, _Context], str]
 
 
 def _blocks_html(blocks: Any, context: _Context) -> str:
-    if not isinstance(blocks, Sequence) or isinstance(blocks, str):
+    if not isinstance(blocks, list):
         return _unknown("block", "blocks that are not a list", context)
     return "".join(_block_html(block, index, context) for index, block in enumerate(blocks))
 
@@ -127,8 +127,7 @@ def _section(block: Mapping[str, Any], block_id: str, context: _Context) -> str:
     body = ""
     if block.get("text") is not None:
         body += element("div", {"class": "bk-section-text"}, _text_html(block["text"], context))
-    fields = block.get("fields")
-    if isinstance(fields, Sequence) and fields:
+    if fields := _items(block.get("fields")):
         cells = (element("div", {"class": "bk-field"}, _text_html(f, context)) for f in fields)
         body += element("div", {"class": "bk-fields"}, "".join(cells))
     inner = element("div", {"class": "bk-section-body"}, body)
@@ -140,7 +139,7 @@ def _section(block: Mapping[str, Any], block_id: str, context: _Context) -> str:
 
 def _context(block: Mapping[str, Any], block_id: str, context: _Context) -> str:
     items = []
-    for item in block.get("elements") or []:
+    for item in _items(block.get("elements")):
         if isinstance(item, Mapping) and item.get("type") in ("mrkdwn", "plain_text"):
             items.append(element("div", {"class": "bk-context-item"}, _text_html(item, context)))
         else:
@@ -155,7 +154,7 @@ def _divider(block: Mapping[str, Any], block_id: str, context: _Context) -> str:
 
 
 def _actions(block: Mapping[str, Any], block_id: str, context: _Context) -> str:
-    buttons = "".join(_element_html(e, block_id, context) for e in block.get("elements") or [])
+    buttons = "".join(_element_html(e, block_id, context) for e in _items(block.get("elements")))
     return element("div", {"class": "bk-block bk-actions", "data-block-id": block_id}, buttons)
 
 
@@ -214,6 +213,11 @@ def _unknown(what: str, kind: str, context: _Context) -> str:
 
 def _type_of(item: Any) -> str:
     return str(item.get("type")) if isinstance(item, Mapping) else type(item).__name__
+
+
+def _items(value: Any) -> list[Any]:
+    """A list field's items; a field of another shape (never sent by pmtip) has none."""
+    return value if isinstance(value, list) else []
 
 
 def _str_or_none(value: Any) -> str | None:

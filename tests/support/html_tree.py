@@ -3,10 +3,21 @@ is not well formed: a tag closed out of order, one left open, a stray end tag.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+RENDERER_TAGS = {
+    "div", "p", "span", "strong", "em", "s", "code", "pre", "blockquote", "ul", "ol", "li",
+    "a", "button", "h3", "hr", "br", "time",
+}  # fmt: skip
+RENDERER_ATTRIBUTES = {
+    "class", "href", "target", "rel", "role", "type", "title", "aria-label", "datetime",
+    "data-format", "data-action-id", "data-value", "data-block-id", "data-type",
+    "data-user-id", "data-usergroup-id", "data-channel-id",
+}  # fmt: skip
+# The tags and attributes bot/playground writes; anything else came from text.
 VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
 )
@@ -102,3 +113,15 @@ def parse_html(html: str) -> Element:
     if len(builder.stack) != 1:
         raise MalformedHTML(f"<{builder.stack[-1].tag}> is never closed")
     return builder.root
+
+
+def parse_rendered(html: str) -> Element:
+    """The playground renderer's HTML, checked: well formed, and only its own tags,
+    attributes and link schemes (anything else would have come from the text)."""
+    root = parse_html(html)
+    for element in root.walk():
+        assert element.tag in RENDERER_TAGS, f"<{element.tag}> in {html[:500]}"
+        assert set(element.attrs) <= RENDERER_ATTRIBUTES, f"{element.attrs} in {html[:500]}"
+        href = element.attrs.get("href")
+        assert href is None or re.match(r"(?i)(https?://|mailto:)", href), href
+    return root
