@@ -110,15 +110,16 @@ _FENCE = "```"
 _MULTI_QUOTE = re.compile(r"(?:>>>|&gt;&gt;&gt;) ?")
 _QUOTE = re.compile(r"(?:>|&gt;) ?")
 _LIST_ITEM = re.compile(r"(•|-|\d{1,9}\.)[ \t]+(.*)", re.DOTALL)
+_EMOJI_NAME = r"[a-z0-9_+'-]+"
+_EMOJI_CODE = re.compile(f":({_EMOJI_NAME}):")
 _TOKEN = re.compile(
     r"`(?P<code>[^`\n]+)`"
     r"|<(?P<angle>[^<>\s][^<>\n]*)>"
-    r"|:(?P<emoji>[a-z0-9_+'-]+):"
+    rf"|:(?P<emoji>{_EMOJI_NAME}):"
     r"|(?<![\w/])(?P<url>https?://[^\s<>`]+)"
     r"|(?P<entity>&(?:amp|lt|gt);)"
 )
 _URL_TRAILER = ".,;:!?)'\"”’*_~"
-_EMOJI_CODE = re.compile(r":([a-z0-9_+'-]+):")  # as in _TOKEN
 
 
 def decode_entities(text: str) -> str:
