@@ -3,27 +3,20 @@ every list and help reply, odd user text, and a catalogue far larger than ours."
 
 from __future__ import annotations
 
-import random
-import string
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.catalogue_source import read_catalogue
 from bot.core import blocks
-from bot.core.catalogue import Catalogue, Tip, Topic
-from tests.support.app_server import TIPS_PATH
+from bot.core.catalogue import Catalogue
+from tests.support import message_corpus
+from tests.support.message_corpus import CATALOGUE, TIPS, queries
 from tests.support.slack_validation import (
     assert_no_broadcast,
     assert_valid_message,
     assert_valid_view,
     message_problems,
 )
-
-CATALOGUE, _PROBLEMS = read_catalogue(TIPS_PATH)
-assert CATALOGUE is not None, f"content/tips.yaml does not load: {_PROBLEMS}"
-TIPS = CATALOGUE.tips
 
 # -- the checker itself must be able to fail ------------------------------------
 
@@ -177,6 +170,22 @@ def test_the_broadcast_check_catches_a_raw_channel_mention():
     assert_no_broadcast({"text": "hi &lt;!channel&gt;", "blocks": []})
 
 
+# -- every message and view pmtip can send -------------------------------------------
+
+MESSAGES = message_corpus.every_message()
+VIEWS = message_corpus.every_view()
+
+
+@pytest.mark.parametrize("message", [m for _, m in MESSAGES], ids=[n for n, _ in MESSAGES])
+def test_every_message_pmtip_can_send_is_valid(message):
+    assert_valid_message(message)
+
+
+@pytest.mark.parametrize("view", [v for _, v in VIEWS], ids=[n for n, _ in VIEWS])
+def test_every_home_tab_pmtip_can_publish_is_valid(view):
+    assert_valid_view(view)
+
+
 # -- every tip in content/tips.yaml ----------------------------------------------
 
 
@@ -207,26 +216,7 @@ def test_topics_and_help_messages_are_valid():
     assert_valid_message(blocks.help_message(is_admin=True))
 
 
-def _queries() -> list[str]:
-    words = {w for tip in TIPS for w in (tip.title + " " + " ".join(tip.tags)).split()}
-    topics = {t.slug for t in CATALOGUE.topics} | {a for t in CATALOGUE.topics for a in t.aliases}
-    odd = [
-        "a",
-        "ai",
-        "the and of",
-        "<!channel>",
-        "&amp;&lt;",
-        "🚀🚀",
-        "стратегия",
-        "戦略",
-        "x" * 4000,
-        "model " * 700,
-        "?!…",
-    ]
-    return sorted(words | topics) + odd
-
-
-@pytest.mark.parametrize("query", _queries())
+@pytest.mark.parametrize("query", queries())
 def test_search_results_and_misses_are_valid_for_any_query(query):
     found = CATALOGUE.search(query, limit=50)
     assert_valid_message(blocks.search_results(query, found))
@@ -254,42 +244,10 @@ def test_any_text_a_person_types_renders_as_a_valid_escaped_reply(text):
 # -- a catalogue much larger than ours ------------------------------------------
 
 
-def _words(rng: random.Random, count: int) -> str:
-    return " ".join(
-        "".join(rng.choices(string.ascii_lowercase, k=rng.randint(2, 10))) for _ in range(count)
-    )
-
-
 @pytest.fixture(scope="module")
 def huge_catalogue() -> Catalogue:
     """500 topics and 10,000 tips, some at every length limit the tips file allows."""
-    rng = random.Random(2)
-    topics = tuple(
-        Topic(
-            slug=f"topic-{n}",
-            title=f"Topic {n}",
-            description=("& < > " * 50)[:300] if n % 7 == 0 else _words(rng, 40)[:300],
-            aliases=(f"alias-{n}",),
-        )
-        for n in range(500)
-    )
-    tips = []
-    for n in range(10_000):
-        longest = n % 97 == 0
-        tips.append(
-            Tip(
-                id=f"tip-{n}-" + ("x" * 180 if longest else "a"),
-                topic=f"topic-{n % 500}",
-                title=("<&>" * 50 if longest else f"Tip {n} {_words(rng, 4)}")[:150],
-                body=("&" * 3000) if longest else f"strategy {_words(rng, 30)}",
-                try_this=("<" * 2960) if longest else f"This week, {_words(rng, 10)}",
-                quote=("q" * 1000) if longest else _words(rng, 8),
-                section=("s" * 300) if longest else "Section",
-                audience=("business",),
-                tags=("strategy", _words(rng, 1)),
-            )
-        )
-    return Catalogue(topics=topics, tips=tuple(tips))
+    return message_corpus.huge_catalogue()
 
 
 def test_a_huge_catalogue_still_renders_a_valid_topics_message(huge_catalogue):

@@ -2,22 +2,56 @@
 
 from __future__ import annotations
 
-import re
 import textwrap
+from collections.abc import Sequence
 
+from bot.core import mrkdwn
 from bot.core.blocks import Block, Message
-
-_LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
-_EMOJI = re.compile(r":[a-z0-9_+-]+:\s?")
 
 
 def from_mrkdwn(text: str) -> str:
-    text = _LINK.sub(r"\2", text)
-    text = _EMOJI.sub("", text)
-    text = re.sub(r"(?<!\w)_(.+?)_(?!\w)", r"\1", text)
-    text = text.replace("*", "").replace("`", "").strip()
-    text = re.sub(r"(?m)^> ?", "  ", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    """What a reader takes from mrkdwn, without the markup: links by their label,
+    quotes indented, emoji left out (a terminal may not draw them)."""
+    lines: list[str] = []
+    for node in mrkdwn.parse(text):
+        match node:
+            case mrkdwn.Preformatted(text=pre):
+                lines += pre.split("\n")
+            case mrkdwn.Quote(children=children):
+                lines += ["  " + _line(child) for child in children]
+            case _:
+                lines.append(_line(node))
+    return "\n".join(lines).strip("\n")
+
+
+def _line(node: mrkdwn.Line | mrkdwn.ListItem) -> str:
+    if isinstance(node, mrkdwn.ListItem):
+        return f"{node.marker} {_inline(node.parts)}"
+    return _inline(node.parts)
+
+
+def _inline(parts: Sequence[mrkdwn.Inline]) -> str:
+    out: list[str] = []
+    after_emoji = False
+    for part in parts:
+        match part:
+            case mrkdwn.Emoji():
+                after_emoji = True
+                continue
+            case mrkdwn.Text(text=text) | mrkdwn.Code(text=text):
+                piece = text
+            case mrkdwn.Styled(children=children):
+                piece = _inline(children)
+            case mrkdwn.Link(url=url, label=label):
+                piece = label if label is not None else url.removeprefix("mailto:")
+            case mrkdwn.Mention(kind=kind, target=target, label=label):
+                sign = "#" if kind == "channel" else "@"
+                piece = label if label and label.startswith(sign) else sign + (label or target)
+            case mrkdwn.Date(fallback=fallback):
+                piece = fallback
+        out.append(piece[1:] if after_emoji and piece.startswith(" ") else piece)
+        after_emoji = False
+    return "".join(out)
 
 
 def render(message: Message, *, width: int = 78) -> str:

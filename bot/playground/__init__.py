@@ -1,0 +1,1 @@
+"""The local playground: try pmtip in a browser without Slack."""
