@@ -81,6 +81,19 @@ def generate_tips_yaml(tip_count: int, *, topic_count: int = 100, seed: int = 4)
     return "\n".join(out) + "\n"
 
 
+def generate_alias_tips_yaml(tip_count: int, *, common_tags: int = 1000) -> str:
+    """The generated catalogue with every tip's tags replaced by one shared list:
+    the first tip anchors it (`tags: &common [...]`), every other tip repeats it
+    (`tags: *common`). Valid YAML, small on disk, huge once expanded."""
+    common = ", ".join(f"word-{n}" for n in range(common_tags))
+    lines = generate_tips_yaml(tip_count).split("\n")
+    tag_lines = [i for i, line in enumerate(lines) if line.startswith("    tags: ")]
+    lines[tag_lines[0]] = f"    tags: &common [{common}]"
+    for index in tag_lines[1:]:
+        lines[index] = "    tags: *common"
+    return "\n".join(lines)
+
+
 def _best(runs: int, action: Callable[[], object]) -> float:
     timings = []
     for _ in range(runs):
