@@ -267,7 +267,8 @@ class _Checker:
             found[name] = (key, value)
             if allowed is not None and name not in allowed:
                 expected = ", ".join(f"`{k}`" for k in allowed)
-                hint = did_you_mean(name, allowed) or f" (expected one of {expected})"
+                guess = did_you_mean(name, allowed) if self.would_keep(key) else ""
+                hint = guess or f" (expected one of {expected})"
                 self.report(key, f"unknown key `{shown(name)}` {where}{hint}")
         return found
 

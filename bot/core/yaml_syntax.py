@@ -26,6 +26,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 # A line that starts a mapping entry: `key:` or `- key:`, then a space or the end.
 _KEY_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?[^\s#'\"\[\]{},&*!|>%@`-][^#]*?:(?:[ \t]|$)")
+_CONTINUES = " (or, if this line continues the text above it, indent it like that text)"
 _MISALIGNED = ("did not find expected key", "did not find expected '-' indicator")
 _FLOWS = {
     "while parsing a flow sequence": ("list", "[", "]"),
@@ -42,8 +43,10 @@ def syntax_problem(text: str, error: yaml.MarkedYAMLError) -> Problem:
         _quote_open_at_end,
         _flow_never_closed,
         _quote_swallowed_lines,
+        _key_without_colon,
         _text_runs_on,
         _misaligned,
+        _more_after_the_value,
     )
     for explain in explanations:
         found = explain(text, lines, error)
@@ -175,6 +178,18 @@ def _text_runs_on(text: str, lines: list[str], error: yaml.MarkedYAMLError) -> P
     )
 
 
+def _key_without_colon(text: str, lines: list[str], error: yaml.MarkedYAMLError) -> Problem | None:
+    """A line read as a key, with no `: ` to end the key: the parser names it."""
+    start, stop = _place(error.context_mark), _place(error.problem_mark)
+    if error.context != "while scanning a simple key" or start is None or stop is None:
+        return None
+    return _at(
+        start,
+        "this line should be a key and its value, but it has no `: ` (a colon, then a space) "
+        f"to end the key; write `key: value`{_CONTINUES}" + _parser_said(error),
+    )
+
+
 def _misaligned(text: str, lines: list[str], error: yaml.MarkedYAMLError) -> Problem | None:
     """A key indented differently from the keys beside it."""
     stop, block = _place(error.problem_mark), _place(error.context_mark)
@@ -184,16 +199,37 @@ def _misaligned(text: str, lines: list[str], error: yaml.MarkedYAMLError) -> Pro
     indent = len(line) - len(line.lstrip(" "))
     if stop[1] != indent or indent == block[1]:
         return None
-    beside = (
-        f"the keys of the mapping that starts on line {block[0] + 1} are indented by {block[1]}"
-        if error.context == "while parsing a block mapping"
-        else f"the entries of the list that starts on line {block[0] + 1} are indented by "
-        f"{block[1]}"
-    )
+    if error.context == "while parsing a block mapping":
+        beside = (
+            f"but the keys of the mapping that starts on line {block[0] + 1} are indented "
+            f"by {block[1]}; line it up with them"
+        )
+    else:
+        beside = (
+            f"which lines up with nothing above it (the `-` entries of the list that starts "
+            f"on line {block[0] + 1} are at {block[1]}); line it up with the keys beside it"
+        )
     return _at(
         stop,
-        f"this line is indented by {indent} spaces, but {beside}; line it up with them"
-        + _parser_said(error),
+        f"this line is indented by {indent} spaces, {beside}{_CONTINUES}" + _parser_said(error),
+    )
+
+
+def _more_after_the_value(
+    text: str, lines: list[str], error: yaml.MarkedYAMLError
+) -> Problem | None:
+    """A value that ends (a closing quote or bracket) before its line does."""
+    stop = _place(error.problem_mark)
+    if stop is None or error.problem not in _MISALIGNED:
+        return None
+    line = _line(lines, stop[0])
+    if stop[1] <= len(line) - len(line.lstrip(" ")):
+        return None  # at the start of the line: not after a value
+    return _at(
+        stop,
+        "the value before this point has ended (at its closing quote or bracket), yet the "
+        "line goes on; if the rest is another key, put it on a line of its own, and if it "
+        "belongs to the value, put the whole value in quotes" + _parser_said(error),
     )
 
 

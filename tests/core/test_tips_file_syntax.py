@@ -89,3 +89,25 @@ def test_a_colon_inside_a_one_line_text_is_explained_at_its_place() -> None:
     [problem] = parse_tips(text).problems
     assert (problem.line, problem.column) == (line_of(text, "Book two: customer"), 18)
     assert "quotes" in problem.message and "`: `" in problem.message
+
+
+def valid_with(replace: str, by: str) -> str:
+    text = (FIXTURES / "valid.yaml").read_text(encoding="utf-8")
+    assert replace in text
+    return text.replace(replace, by)
+
+
+def test_a_key_without_its_colon_and_space_is_reported_at_its_line() -> None:
+    text = valid_with("    audience: [business, platform]", "    audience:[business, platform]")
+    [problem] = parse_tips(text).problems
+    assert (problem.line, problem.column) == (21, 5)  # YAML stopped on line 22
+    assert "no `: `" in problem.message and "`key: value`" in problem.message
+
+
+def test_more_text_after_a_closed_quote_is_reported_where_it_starts() -> None:
+    text = valid_with(
+        '    quote: "Any team can build a feature"', '    quote: "Any team" can build a feature'
+    )
+    [problem] = parse_tips(text).problems
+    assert (problem.line, problem.column) == (19, 23)  # at `can`
+    assert "has ended" in problem.message and "put the whole value in quotes" in problem.message
