@@ -38,6 +38,16 @@ class RedactTokens(logging.Filter):
 class VisibleControls(logging.Formatter):
     """Writes every record with its control characters escaped (see the module)."""
 
+    def format(self, record: logging.LogRecord) -> str:
+        # logging caches a record's traceback text for every handler; this one's
+        # is escaped and indented, and neither takes another's nor leaves its own.
+        cached = record.exc_text
+        record.exc_text = None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = cached
+
     def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = show_controls(record.message)
         return super().formatMessage(record)

@@ -103,3 +103,20 @@ def test_a_traceback_keeps_its_lines_but_cannot_start_a_forged_one():
 def test_tokens_are_still_masked_by_the_installed_handler():
     output = log_through_setup(lambda log: log.info("token %s\x1b", "xoxb-1-2-secret"))
     assert "secret" not in output and "xoxb-********\\x1b" in output
+
+
+def test_a_traceback_text_cached_by_another_handler_is_not_written_raw():
+    def emit(log: logging.Logger) -> None:
+        raw = logging.Handler()
+        raw.setFormatter(logging.Formatter())
+        raw.emit = lambda record: raw.format(record)  # caches the raw traceback on the record
+        log.addHandler(raw)
+        try:
+            raise ValueError("\x1b[2K forged")
+        except ValueError:
+            log.exception("failed")
+        finally:
+            log.removeHandler(raw)
+
+    output = log_through_setup(emit)
+    assert "\x1b" not in output and "\\x1b[2K forged" in output
