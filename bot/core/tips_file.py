@@ -26,11 +26,9 @@ import yaml
 
 from bot.core import blocks
 from bot.core.catalogue import AUDIENCES, Catalogue, Tip, Topic, normalize_word
-from bot.core.problems import PROBLEMS_KEPT, Problem, ProblemLog, shown
+from bot.core.problems import Problem, ProblemLog, shown
 from bot.core.yaml_anchors import anchor_problems, may_hold_anchors
 from bot.core.yaml_syntax import syntax_problem
-
-__all__ = ["PROBLEMS_KEPT", "LoadResult", "Problem", "TipsFile", "parse_catalogue", "parse_tips"]
 
 try:  # libyaml is an order of magnitude faster; the pure loader is the fallback.
     _Loader: type = yaml.CSafeLoader

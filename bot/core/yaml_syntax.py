@@ -41,6 +41,7 @@ def syntax_problem(text: str, error: yaml.MarkedYAMLError) -> Problem:
     lines = text.splitlines()
     explanations = (
         _quote_open_at_end,
+        _unknown_escape,
         _flow_never_closed,
         _quote_swallowed_lines,
         _key_without_colon,
@@ -74,16 +75,36 @@ def _line(lines: list[str], index: int) -> str:
 
 
 def _quote_open_at_end(text: str, lines: list[str], error: yaml.MarkedYAMLError) -> Problem | None:
-    """A quoted text that runs to the end of the file: the parser names its start."""
-    start = _place(error.context_mark)
-    if error.context != "while scanning a quoted scalar" or start is None:
+    """A quoted text that runs to the end of the file (or to a `---` line, which
+    ends a YAML document): the parser names its start."""
+    start, stop = _place(error.context_mark), _place(error.problem_mark)
+    problem = str(error.problem)
+    if error.context != "while scanning a quoted scalar" or start is None or stop is None:
+        return None
+    if "end of stream" in problem:
+        reached, ending = "the end of the file", " (or, if the file was cut short, restore its end)"
+    elif "document indicator" in problem:
+        reached, ending = f"line {stop[0] + 1}, where `---` or `...` ends a YAML document", ""
+    else:
         return None
     quote = _line(lines, start[0])[start[1] : start[1] + 1] or '"'
     return _at(
         start,
-        f"this text opens a quote ({quote}) that is never closed, so YAML read on to the "
-        f"end of the file; add the closing quote ({quote}) where the text ends (or, if the "
-        "file was cut short, restore its end)",
+        f"this text opens a quote ({quote}) that is never closed, so YAML read on to "
+        f"{reached}; add the closing quote ({quote}) where the text ends{ending}",
+    )
+
+
+def _unknown_escape(text: str, lines: list[str], error: yaml.MarkedYAMLError) -> Problem | None:
+    """A backslash in double quotes that starts no escape YAML knows (`"C:\\tips"`)."""
+    stop = _place(error.problem_mark)
+    if stop is None or "unknown escape character" not in str(error.problem):
+        return None
+    return _at(
+        stop,
+        "inside double quotes a backslash starts an escape (such as `\\n` for a new line), "
+        "and YAML knows none that starts like this; write `\\\\` for a backslash, or put the "
+        "text in single quotes" + _parser_said(error),
     )
 
 

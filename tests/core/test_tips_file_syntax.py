@@ -111,3 +111,18 @@ def test_more_text_after_a_closed_quote_is_reported_where_it_starts() -> None:
     [problem] = parse_tips(text).problems
     assert (problem.line, problem.column) == (19, 23)  # at `can`
     assert "has ended" in problem.message and "put the whole value in quotes" in problem.message
+
+
+def test_an_unknown_escape_in_double_quotes_is_explained() -> None:
+    text = valid_with('    section: "Designing the moat"', '    section: "Designing C:\\pmtip"')
+    [problem] = parse_tips(text).problems
+    assert (problem.line, problem.column) == (20, 27)  # at the backslash
+    assert "backslash" in problem.message and "single quotes" in problem.message
+    assert "never closed" not in problem.message
+
+
+def test_an_unclosed_quote_stopped_by_a_document_marker_is_reported_where_it_opens() -> None:
+    text = valid_with('    section: "Discovery"', '    section: "Discovery')
+    [problem] = parse_tips(text + "---\n").problems
+    assert (problem.line, problem.column) == (30, 14)
+    assert 'opens a quote (")' in problem.message and "line 32" in problem.message
