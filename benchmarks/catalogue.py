@@ -9,6 +9,12 @@ loader runs it), compose plus the checks, building the Catalogue's search index,
 `read_tips_file` (what `validate` does), `read_catalogue` (what a reload does),
 and `python -m bot validate` as a pre-commit hook runs it, interpreter start-up
 included. The issue asks for under a second at 10,000 tips.
+
+Then the same catalogue with every tip's tags shared by a YAML alias
+(`tags: *common`), which the loader refuses: how long refusing it takes, its
+peak memory (tracemalloc), and what looking for anchors costs in a valid file
+(the quick look at each `&` and `*`, and the full token scan that follows when
+one could start a node).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -81,6 +88,57 @@ def generate_tips_yaml(tip_count: int, *, topic_count: int = 100, seed: int = 4)
     return "\n".join(out) + "\n"
 
 
+def generate_alias_tips_yaml(tip_count: int, *, common_tags: int = 1000) -> str:
+    """The generated catalogue with every tip's tags replaced by one shared list:
+    the first tip anchors it (`tags: &common [...]`), every other tip repeats it
+    (`tags: *common`). Valid YAML, small on disk, huge once expanded."""
+    common = ", ".join(f"word-{n}" for n in range(common_tags))
+    lines = generate_tips_yaml(tip_count).split("\n")
+    tag_lines = [i for i, line in enumerate(lines) if line.startswith("    tags: ")]
+    lines[tag_lines[0]] = f"    tags: &common [{common}]"
+    for index in tag_lines[1:]:
+        lines[index] = "    tags: *common"
+    return "\n".join(lines)
+
+
+def _alias_figures(tip_count: int, runs: int, folder: Path, valid_text: str) -> dict[str, object]:
+    """Refusing the aliased catalogue, and the cost of looking for anchors."""
+    from bot.catalogue_source import read_tips_file
+    from bot.core.tips_file import parse_tips
+    from bot.core.yaml_anchors import anchor_problems, may_hold_anchors
+
+    text = generate_alias_tips_yaml(tip_count)
+    path = folder / "aliased.yaml"
+    path.write_text(text, encoding="utf-8")
+    refused = parse_tips(text)
+    tracemalloc.start()
+    parse_tips(text)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "alias_file_bytes": len(text.encode()),
+        "alias_problems": len(refused.problems) + refused.problems_left_out,
+        "alias_refused_s": _best(runs, lambda: read_tips_file(path)),
+        "alias_peak_kb": round(peak / 1024),
+        "cli_validate_alias_s": _best(runs, lambda: _run_validate(path, expect=1)),
+        "anchor_look_s": _best(runs, lambda: may_hold_anchors(valid_text)),
+        "anchor_scan_s": _best(runs, lambda: anchor_problems(valid_text)),
+    }
+
+
+def _run_validate(path: Path, *, expect: int) -> None:
+    """`python -m bot validate PATH` as a pre-commit hook runs it."""
+    finished = subprocess.run(
+        [sys.executable, "-m", "bot", "validate", str(path)],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        check=False,
+    )
+    if finished.returncode != expect:
+        raise SystemExit(f"validate answered {finished.returncode}: {finished.stderr!r}")
+
+
 def _best(runs: int, action: Callable[[], object]) -> float:
     timings = []
     for _ in range(runs):
@@ -131,17 +189,8 @@ def main() -> int:
             "read_tips_file_s": _best(args.runs, lambda: read_tips_file(path)),
             "read_catalogue_s": _best(args.runs, lambda: read_catalogue(path)),
         }
-        command = [sys.executable, "-m", "bot", "validate", str(path)]
-        environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-
-        def run_cli() -> None:
-            finished = subprocess.run(
-                command, cwd=REPO_ROOT, env=environment, capture_output=True, check=False
-            )
-            if finished.returncode != 0:
-                raise SystemExit(f"validate failed: {finished.stdout!r} {finished.stderr!r}")
-
-        figures["cli_validate_s"] = _best(args.runs, run_cli)
+        figures["cli_validate_s"] = _best(args.runs, lambda: _run_validate(path, expect=0))
+        figures |= _alias_figures(args.tips, args.runs, Path(folder), text)
 
     width = max(len(name) for name in figures)
     for name, value in figures.items():

@@ -117,15 +117,21 @@ def run_tip(settings: Settings, args: argparse.Namespace) -> int:
 
 def run_validate(settings: Settings, args: argparse.Namespace) -> int:
     from bot.catalogue_source import read_tips_file
+    from bot.core.controls import show_controls
 
     path = Path(args.path) if args.path else settings.tips_path
     checked = read_tips_file(path)  # no search index: a pre-commit hook must be quick
+    shown_path = show_controls(str(path))
     if not checked.ok:
         for problem in checked.problems:
             print(problem.format(str(path)))
-        print(f"{path}: {len(checked.problems)} problem(s)", file=sys.stderr)
+        total = len(checked.problems) + checked.problems_left_out
+        listed = (
+            f"; the first {len(checked.problems)} are listed" if checked.problems_left_out else ""
+        )
+        print(f"{shown_path}: {total} problem(s){listed}", file=sys.stderr)
         return 1
-    print(f"{path}: OK, {len(checked.tips)} tips in {len(checked.topics)} topics")
+    print(f"{shown_path}: OK, {len(checked.tips)} tips in {len(checked.topics)} topics")
     return 0
 
 

@@ -3,7 +3,8 @@
 A request reads `current()` once and works with that object, so it sees either
 the old or the new catalogue, never a mix. A file that fails to load (broken,
 empty, cut short, not UTF-8, deleted) never replaces the last good catalogue;
-its problems are kept for admins to see.
+its problems are kept for admins to see: the first PROBLEMS_KEPT of them and a
+count of the rest, so a file broken everywhere costs each worker little.
 
 At start, before any good catalogue exists, a bad file leaves the source with
 an empty catalogue: the bot stays up, answers that it has no tips yet, and the
@@ -37,7 +38,8 @@ Fingerprint = tuple[int, int, int] | None  # (mtime_ns, size, inode); None: no f
 class LoadOutcome:
     ok: bool
     summary: str
-    problems: tuple[str, ...] = ()  # formatted `PATH:LINE:COLUMN: message`
+    problems: tuple[str, ...] = ()  # formatted `PATH:LINE:COLUMN: message`, the first ones
+    problems_left_out: int = 0  # how many more the file has
     version: str = ""  # what was read: a digest of the bytes, or why nothing was
     at: datetime | None = None
 
@@ -90,20 +92,21 @@ def read_tips_file(path: Path) -> TipsFile:
 
 
 def read_catalogue(path: Path) -> tuple[Catalogue | None, tuple[Problem, ...]]:
-    """Load and validate the tips file at `path`."""
-    catalogue, problems, _ = _load(path)
-    return catalogue, problems
+    """Load and validate the tips file at `path` (the first problems, if any)."""
+    catalogue, checked, _ = _load(path)
+    return catalogue, checked.problems
 
 
-def _load(path: Path) -> tuple[Catalogue | None, tuple[Problem, ...], str]:
+def _load(path: Path) -> tuple[Catalogue | None, TipsFile, str]:
+    """The catalogue (None if the file has problems), the checked file, and its version."""
     text, version, problems = _read(path)
     if text is None:
-        return None, problems, version
+        return None, TipsFile((), (), problems), version
     with collector_paused():
         parsed = parse_tips(text)
         if not parsed.ok:
-            return None, parsed.problems, version
-        return Catalogue(topics=parsed.topics, tips=parsed.tips), (), version
+            return None, parsed, version
+        return Catalogue(topics=parsed.topics, tips=parsed.tips), parsed, version
 
 
 def summarize(catalogue: Catalogue) -> str:
@@ -144,10 +147,10 @@ class CatalogueSource:
             fingerprint = self._stat()
             self._read_fingerprint = self._seen_fingerprint = fingerprint
             self._attempted = True
-            catalogue, problems, version = _load(self.path)
+            catalogue, checked, version = _load(self.path)
             now = self._now()
             if catalogue is None:
-                return self._reject(problems, version, now)
+                return self._reject(checked, version, now)
             self._catalogue = catalogue
             self.loaded_at = now
             self.loaded_version = version
@@ -179,16 +182,18 @@ class CatalogueSource:
             return None
         return self.reload()
 
-    def _reject(self, problems: tuple[Problem, ...], version: str, now: datetime) -> LoadOutcome:
+    def _reject(self, checked: TipsFile, version: str, now: datetime) -> LoadOutcome:
         serving = (
             f"still serving the last good catalogue ({summarize(self._catalogue)})"
             if self.has_catalogue
             else "no catalogue is loaded, so the bot has no tips to give"
         )
+        total = len(checked.problems) + checked.problems_left_out
         outcome = LoadOutcome(
             ok=False,
-            summary=f"{self.path} was not loaded: {len(problems)} problem(s); {serving}",
-            problems=tuple(p.format(str(self.path)) for p in problems),
+            summary=f"{self.path} was not loaded: {total} problem(s); {serving}",
+            problems=tuple(p.format(str(self.path)) for p in checked.problems),
+            problems_left_out=checked.problems_left_out,
             version=version,
             at=now,
         )
@@ -196,10 +201,10 @@ class CatalogueSource:
         log.error("tips file rejected: %s", outcome.summary)
         for line in outcome.problems[:LOGGED_PROBLEMS_MAX]:
             log.error("tips file problem: %s", line)
-        if len(outcome.problems) > LOGGED_PROBLEMS_MAX:
+        if total > LOGGED_PROBLEMS_MAX:
             log.error(
-                "tips file: %d more problem(s); run `python -m bot validate` to see them all",
-                len(outcome.problems) - LOGGED_PROBLEMS_MAX,
+                "tips file: %d more problem(s); run `python -m bot validate` to list them",
+                total - LOGGED_PROBLEMS_MAX,
             )
         return outcome
 

@@ -104,7 +104,9 @@ class AdminNotifier:
             log.warning("the tips file was refused and no admin was found to tell")
             return
         message = admin_views.rejected_edit_notice(
-            summary=outcome.summary, problems=outcome.problems
+            summary=outcome.summary,
+            problems=outcome.problems,
+            left_out=outcome.problems_left_out,
         )
         for admin_id in recipients:
             try:  # the DM channel of a user is addressed by the user's id

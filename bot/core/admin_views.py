@@ -14,13 +14,14 @@ from typing import Any
 from bot.core import blocks
 from bot.core.blocks import Block, Message
 from bot.core.catalogue import Catalogue, Tip
+from bot.core.controls import show_controls
 from bot.core.weekly_replies import TipTally, slack_date
 
 MAX_VIEW_BLOCKS = 100
 BUTTONS_PER_ACTIONS = 25
 TOPIC_ACTION_BLOCKS_MAX = 20  # 500 topics as buttons; beyond that, a pointer to /pmtip topics
 CHANNEL_LINES_MAX = 50
-PROBLEM_LINES_SHOWN = 30  # in a reply or a direct message; `validate` lists them all
+PROBLEM_LINES_SHOWN = 30  # in a reply or a direct message; `validate` lists more
 HOME_PROBLEM_LINES_SHOWN = 10
 HOME_STATS_SHOWN = 5
 VALIDATE_HINT = "Run `python -m bot validate` on the file to see every problem."
@@ -37,6 +38,7 @@ class CatalogueStatus:
     rejected_at: datetime | None = None
     rejected_summary: str | None = None
     rejected_problems: tuple[str, ...] = ()
+    rejected_problems_left_out: int = 0  # beyond those in rejected_problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +60,16 @@ def topic_action_id(index: int) -> str:
 # -- replies to admins ------------------------------------------------------------------
 
 
-def _problem_blocks(problems: Sequence[str], *, shown: int) -> list[Block]:
-    """The problems as monospaced lines, packed into sections within Slack's limits."""
-    lines = [blocks.escape(blocks.clip(line, 500)) for line in problems[:shown]]
+def _shown(text: str) -> str:
+    """Text from the file or the system, with control characters as visible escapes
+    (bot.core.problems escapes its messages already; a path or an OS error may not be)."""
+    return blocks.escape(show_controls(text))
+
+
+def _problem_blocks(problems: Sequence[str], *, shown: int, left_out: int = 0) -> list[Block]:
+    """The problems as monospaced lines, packed into sections within Slack's limits;
+    `left_out` more were not even kept."""
+    lines = [_shown(blocks.clip(line, 500)) for line in problems[:shown]]
     out: list[Block] = []
     chunk: list[str] = []
     for line in lines:
@@ -70,41 +79,46 @@ def _problem_blocks(problems: Sequence[str], *, shown: int) -> list[Block]:
         chunk.append(line)
     if chunk:
         out.append(blocks.section("```" + "\n".join(chunk) + "```"))
-    if len(problems) > shown:
-        out.append(blocks.context(f"…and {len(problems) - shown} more. {VALIDATE_HINT}"))
+    more = max(len(problems) - shown, 0) + left_out
+    if more:
+        out.append(blocks.context(f"…and {more} more. {VALIDATE_HINT}"))
     return out
 
 
-def reload_reply(*, ok: bool, summary: str, problems: Sequence[str]) -> Message:
+def reload_reply(*, ok: bool, summary: str, problems: Sequence[str], left_out: int = 0) -> Message:
     """The answer to `/pmtip reload`."""
     if ok:
-        return blocks.notice(f":white_check_mark: Reloaded {blocks.escape(summary)}.")
+        return blocks.notice(f":white_check_mark: Reloaded {_shown(summary)}.")
     return _rejection(
         ":x: *The tips file was not reloaded.*",
         summary=summary,
         problems=problems,
+        left_out=left_out,
         ending="Fix these lines, save, and run `/pmtip reload` again.",
     )
 
 
-def rejected_edit_notice(*, summary: str, problems: Sequence[str]) -> Message:
+def rejected_edit_notice(*, summary: str, problems: Sequence[str], left_out: int = 0) -> Message:
     """The direct message to each admin when a saved edit of the file is refused."""
     return _rejection(
         ":warning: *A change to the tips file was not loaded.*",
         summary=summary,
         problems=problems,
+        left_out=left_out,
         ending="Fix these lines and save again; I pick the file up within seconds.",
     )
 
 
-def _rejection(title: str, *, summary: str, problems: Sequence[str], ending: str) -> Message:
+def _rejection(
+    title: str, *, summary: str, problems: Sequence[str], left_out: int, ending: str
+) -> Message:
     out = [
-        blocks.section(f"{title}\n{blocks.escape(summary)}"),
-        *_problem_blocks(problems, shown=PROBLEM_LINES_SHOWN),
+        blocks.section(f"{title}\n{_shown(summary)}"),
+        *_problem_blocks(problems, shown=PROBLEM_LINES_SHOWN, left_out=left_out),
         blocks.context(ending),
     ]
     text = f"{summary}. " + " | ".join(problems[:5])
-    return blocks.fit(Message(text=blocks.escape(text), blocks=out))
+    return blocks.fit(Message(text=_shown(text), blocks=out))
 
 
 def preview(tip: Tip) -> Message:
@@ -233,7 +247,7 @@ def _status_blocks(status: CatalogueStatus) -> list[Block]:
     out: list[Block] = [
         blocks.header("Admin: the catalogue"),
         blocks.section(
-            f"*File:* `{blocks.escape(status.path)}`\n"
+            f"*File:* `{_shown(status.path)}`\n"
             f"*Serving:* {status.tips} tips in {status.topics} topics\n{loaded}"
         ),
     ]
@@ -241,11 +255,14 @@ def _status_blocks(status: CatalogueStatus) -> list[Block]:
         when = f" ({slack_date(status.rejected_at, 'UTC')})" if status.rejected_at else ""
         out.append(
             blocks.section(
-                f":warning: *The last edit was not loaded*{when}\n"
-                f"{blocks.escape(status.rejected_summary)}"
+                f":warning: *The last edit was not loaded*{when}\n{_shown(status.rejected_summary)}"
             )
         )
-        out += _problem_blocks(status.rejected_problems, shown=HOME_PROBLEM_LINES_SHOWN)
+        out += _problem_blocks(
+            status.rejected_problems,
+            shown=HOME_PROBLEM_LINES_SHOWN,
+            left_out=status.rejected_problems_left_out,
+        )
     else:
         out.append(blocks.context("The file on disk is the one being served."))
     out.append(

@@ -3,7 +3,11 @@
 Every problem carries the line and column of the YAML node it is about, so an
 admin who edits the file by hand is pointed at the exact spot. All problems are
 collected in one pass; nothing stops at the first (a YAML syntax error is the
-exception: the parser cannot read past it).
+exception: the parser cannot read past it). Only the first PROBLEMS_KEPT are
+kept, with a count of the rest (bot.core.problems).
+
+YAML anchors and aliases are refused before the file is composed
+(bot.core.yaml_anchors), so checking it stays linear in its size.
 
 The rules here and content/tips.schema.json describe the same format; a test
 keeps them in step. The loader is stricter in one way a schema cannot express:
@@ -22,6 +26,9 @@ import yaml
 
 from bot.core import blocks
 from bot.core.catalogue import AUDIENCES, Catalogue, Tip, Topic, normalize_word
+from bot.core.problems import Problem, ProblemLog, shown
+from bot.core.yaml_anchors import anchor_problems, may_hold_anchors
+from bot.core.yaml_syntax import syntax_problem
 
 try:  # libyaml is an order of magnitude faster; the pure loader is the fallback.
     _Loader: type = yaml.CSafeLoader
@@ -73,22 +80,13 @@ EMPTY_FILE = "the file is empty; it needs `topics:` and `tips:`"
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
-    line: int  # 1-based
-    column: int  # 1-based
-    message: str
-
-    def format(self, path: str) -> str:
-        return f"{path}:{self.line}:{self.column}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True)
 class TipsFile:
     """What a tips file holds: its topics and tips when it has no problems."""
 
     topics: tuple[Topic, ...]
     tips: tuple[Tip, ...]
-    problems: tuple[Problem, ...]
+    problems: tuple[Problem, ...]  # the first PROBLEMS_KEPT, in file order
+    problems_left_out: int = 0  # how many more there were
 
     @property
     def ok(self) -> bool:
@@ -99,6 +97,7 @@ class TipsFile:
 class LoadResult:
     catalogue: Catalogue | None
     problems: tuple[Problem, ...]
+    problems_left_out: int = 0
 
     @property
     def ok(self) -> bool:
@@ -109,7 +108,7 @@ def parse_catalogue(text: str) -> LoadResult:
     """Parse and validate the text of a tips file, and build its Catalogue."""
     parsed = parse_tips(text)
     if not parsed.ok:
-        return LoadResult(None, parsed.problems)
+        return LoadResult(None, parsed.problems, parsed.problems_left_out)
     return LoadResult(Catalogue(topics=parsed.topics, tips=parsed.tips), ())
 
 
@@ -117,19 +116,22 @@ def parse_tips(text: str) -> TipsFile:
     """Parse and validate the text of a tips file (without building the search
     index: `validate` does not need it)."""
     if not text.strip():
-        return _fail([Problem(1, 1, EMPTY_FILE)])
+        return _fail_with(Problem(1, 1, EMPTY_FILE))
+    refused = anchor_problems(text) if may_hold_anchors(text) else None
+    if refused is not None:
+        return _fail(refused)
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        return _fail([_syntax_problem(text, error)])
+        return _fail_with(syntax_problem(text, error))
     except yaml.reader.ReaderError as error:
         line, column = _line_column(text, error.position)
         code = error.character if isinstance(error.character, int) else ord(error.character)
-        return _fail(
-            [Problem(line, column, f"the file contains a character YAML forbids (#x{code:04x})")]
+        return _fail_with(
+            Problem(line, column, f"the file contains a character YAML forbids (#x{code:04x})")
         )
     except yaml.YAMLError as error:  # pragma: no cover - libyaml raises the two above
-        return _fail([Problem(1, 1, f"YAML error: {error}")])
+        return _fail_with(Problem(1, 1, f"YAML error: {error}"))
     return _Checker().check(root)
 
 
@@ -175,35 +177,12 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 
-def _syntax_problem(text: str, error: yaml.MarkedYAMLError) -> Problem:
-    mark = error.problem_mark or error.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    message = f"YAML syntax error: {error.problem or error}"
-    start = error.context_mark
-    if (
-        error.context
-        and start is not None
-        and (start.line, start.column)
-        != (
-            line - 1,
-            column - 1,
-        )
-    ):
-        message += (
-            f" ({error.context} that starts on line {start.line + 1}, column {start.column + 1})"
-        )
-    elif error.context:
-        message += f" ({error.context})"
-    lines = text.splitlines()
-    if 0 < line <= len(lines) and "\t" in lines[line - 1][:column] and "tab" not in message:
-        message += "; YAML does not allow tabs for indentation, use spaces"
-    if "end of stream" in message:
-        message += "; the file may be cut short"
-    return Problem(line, column, message)
+def _fail(log: ProblemLog) -> TipsFile:
+    return TipsFile((), (), log.kept, log.left_out)
 
 
-def _fail(problems: list[Problem]) -> TipsFile:
-    return TipsFile((), (), tuple(sorted(problems, key=lambda p: (p.line, p.column))))
+def _fail_with(problem: Problem) -> TipsFile:
+    return TipsFile((), (), (problem,))
 
 
 def _line_column(text: str, position: int) -> tuple[int, int]:
@@ -239,14 +218,17 @@ def _missing(fields: Entries, required: Sequence[str]) -> list[str]:
 
 class _Checker:
     def __init__(self) -> None:
-        self.problems: list[Problem] = []
+        self.problems = ProblemLog()
 
     def report(self, node: yaml.Node, message: str) -> None:
-        self.problems.append(Problem(node.start_mark.line + 1, node.start_mark.column + 1, message))
+        self.problems.add(Problem(node.start_mark.line + 1, node.start_mark.column + 1, message))
+
+    def would_keep(self, node: yaml.Node) -> bool:
+        return self.problems.would_keep(node.start_mark.line + 1, node.start_mark.column + 1)
 
     def check(self, root: yaml.Node | None) -> TipsFile:
         if root is None:
-            return _fail([Problem(1, 1, EMPTY_FILE)])
+            return _fail_with(Problem(1, 1, EMPTY_FILE))
         if not isinstance(root, yaml.MappingNode):
             self.report(root, "the file must be a mapping with `topics:` and `tips:`")
             return _fail(self.problems)
@@ -255,7 +237,7 @@ class _Checker:
             self.version(top["version"][1])
         topics = self.topics(top.get("topics"), root)
         tips = self.tips(top.get("tips"), root, {topic.slug for topic in topics})
-        if self.problems:
+        if self.problems.total:
             return _fail(self.problems)
         return TipsFile(tuple(topics), tuple(tips), ())
 
@@ -271,17 +253,19 @@ class _Checker:
                 continue
             name = str(key.value)
             if name in found:
+                first = _line(found[name][0])
                 self.report(
                     key,
-                    f"`{name}` appears twice {where} (also on line {_line(found[name][0])}); "
+                    f"`{shown(name)}` appears twice {where} (also on line {first}); "
                     "YAML would silently keep only the last one",
                 )
                 continue
             found[name] = (key, value)
             if allowed is not None and name not in allowed:
                 expected = ", ".join(f"`{k}`" for k in allowed)
-                hint = did_you_mean(name, allowed) or f" (expected one of {expected})"
-                self.report(key, f"unknown key `{name}` {where}{hint}")
+                guess = did_you_mean(name, allowed) if self.would_keep(key) else ""
+                hint = guess or f" (expected one of {expected})"
+                self.report(key, f"unknown key `{shown(name)}` {where}{hint}")
         return found
 
     def text(self, node: yaml.Node, what: str, limit: int) -> str | None:
@@ -318,7 +302,7 @@ class _Checker:
             if value is None:
                 continue
             if value in seen:
-                self.report(item, f"`{value}` is listed twice in {what}")
+                self.report(item, f"`{shown(value)}` is listed twice in {what}")
                 continue
             seen.add(value)
             found.append((item, value))
@@ -355,38 +339,40 @@ class _Checker:
     ) -> Topic | None:
         valid_slug = bool(_SLUG.match(slug)) and len(slug) <= SLUG_MAX
         if not _SLUG.match(slug):
-            self.report(key, f"topic `{slug}` must be lowercase words joined by hyphens")
+            self.report(key, f"topic `{shown(slug)}` must be lowercase words joined by hyphens")
         elif len(slug) > SLUG_MAX:
-            self.report(key, f"topic `{slug}` is longer than {SLUG_MAX} characters")
+            self.report(key, f"topic `{shown(slug)}` is longer than {SLUG_MAX} characters")
+        label = f"topic `{shown(slug)}`"
         if not isinstance(value, yaml.MappingNode):
-            self.report(value, f"topic `{slug}` needs `description:` (and optional `title:`)")
+            self.report(value, f"{label} needs `description:` (and optional `title:`)")
             return None
-        where = f"in topic `{slug}`"
+        where = f"in {label}"
         fields = self.entries(value, where, TOPIC_KEYS)
         description = None
         if "description" in fields:
             description = self.text(
-                fields["description"][1], f"`description` of topic `{slug}`", DESCRIPTION_MAX
+                fields["description"][1], f"`description` of {label}", DESCRIPTION_MAX
             )
         elif _missing(fields, ("description",)):
-            self.report(value, f"topic `{slug}` is missing `description:`")
+            self.report(value, f"{label} is missing `description:`")
         title = None
         if "title" in fields:
-            title = self.text(fields["title"][1], f"`title` of topic `{slug}`", TOPIC_TITLE_MAX)
+            title = self.text(fields["title"][1], f"`title` of {label}", TOPIC_TITLE_MAX)
         aliases: list[tuple[yaml.Node, str]] = []
         if "aliases" in fields:
-            aliases = self.text_list(
-                fields["aliases"][1], f"`aliases` of topic `{slug}`", limit=WORD_MAX
-            )
+            aliases = self.text_list(fields["aliases"][1], f"`aliases` of {label}", limit=WORD_MAX)
         for name, name_node in [(slug, key), *((alias, node) for node, alias in aliases)]:
             # Compare names the way /pmtip looks them up, not as they are spelt.
             folded = normalize_word(name)
             if not folded:
-                self.report(name_node, f"alias `{name}` has no letters or digits to type")
+                self.report(name_node, f"alias `{shown(name)}` has no letters or digits to type")
                 continue
             owner = names.setdefault(folded, slug)
             if owner != slug:
-                self.report(name_node, f"`{name}` names both topic `{owner}` and `{slug}`")
+                self.report(
+                    name_node,
+                    f"`{shown(name)}` names both topic `{shown(owner)}` and `{shown(slug)}`",
+                )
         if not valid_slug:
             return None  # tips naming it are reported too; nobody is pointed at a bad slug
         return Topic(
@@ -419,8 +405,9 @@ class _Checker:
                 if tip_id in first_line:
                     self.report(
                         id_node,
-                        f"tip id `{tip_id}` is used twice, on lines {first_line[tip_id]} and "
-                        f"{_line(id_node)}; every tip needs an id of its own",
+                        f"tip id `{shown(tip_id)}` is used twice, on lines "
+                        f"{first_line[tip_id]} and {_line(id_node)}; "
+                        "every tip needs an id of its own",
                     )
                     continue
                 first_line[tip_id] = _line(id_node)
@@ -434,8 +421,8 @@ class _Checker:
             self.report(node, "each tip must be a mapping that starts with `- id:`")
             return None, None
         id_entry = next((v for k, v in node.value if k.value == "id" and _is_text(v)), None)
-        label = f"tip `{id_entry.value}`" if id_entry is not None else "this tip"
-        before = len(self.problems)
+        label = f"tip `{shown(id_entry.value)}`" if id_entry is not None else "this tip"
+        before = self.problems.total
         fields = self.entries(node, f"in {label}", TIP_KEYS)
         missing = _missing(fields, TIP_REQUIRED)
         if missing:
@@ -450,23 +437,24 @@ class _Checker:
         if tip_id and not _TIP_ID.match(tip_id):
             self.report(
                 fields["id"][1],
-                f"tip id `{tip_id}` must be lowercase letters and digits, "
+                f"tip id `{shown(tip_id)}` must be lowercase letters and digits, "
                 "joined by `-`, `_` or `.`",
             )
         if topic and topic not in slugs:
+            node = fields["topic"][1]
+            # Only for a problem that is kept: each guess compares with every slug.
+            hint = did_you_mean(topic, slugs) if self.would_keep(node) else ""
             self.report(
-                fields["topic"][1],
-                f"{label} names topic `{topic}`, which is not under `topics:`"
-                + did_you_mean(topic, slugs),
+                node, f"{label} names topic `{shown(topic)}`, which is not under `topics:`{hint}"
             )
         for name, limit in RENDERED_MAX.items():
             value = values.get(name)
             if value and len(value) <= FIELD_MAX[name]:  # too long as typed is reported already
-                shown = rendered_length(name, value, topic=topic or "")
-                if shown > limit:
+                rendered = rendered_length(name, value, topic=topic or "")
+                if rendered > limit:
                     self.report(
                         fields[name][1],
-                        f"`{name}` of {label} is {shown} characters as Slack receives it "
+                        f"`{name}` of {label} is {rendered} characters as Slack receives it "
                         f"(`&`, `<` and `>` are escaped, the label added); Slack allows {limit}",
                     )
         audience: list[tuple[yaml.Node, str]] = []
@@ -478,7 +466,7 @@ class _Checker:
             if who not in AUDIENCES:
                 self.report(
                     who_node,
-                    f"audience `{who}` of {label} must be one of "
+                    f"audience `{shown(who)}` of {label} must be one of "
                     + ", ".join(f"`{a}`" for a in AUDIENCES)
                     + did_you_mean(who, AUDIENCES),
                 )
@@ -486,7 +474,7 @@ class _Checker:
         if "tags" in fields:
             tags = self.text_list(fields["tags"][1], f"`tags` of {label}", limit=WORD_MAX)
         id_node = fields["id"][1] if tip_id else None
-        if len(self.problems) > before:
+        if self.problems.total > before:
             return None, id_node
         tip = Tip(
             id=str(tip_id),

@@ -35,7 +35,10 @@ def reload(services: Services, command: grammar.Reload, body: dict[str, Any]) ->
     log.info("/pmtip reload by %s", user_id)
     outcome = services.catalogue.reload()
     return admin_views.reload_reply(
-        ok=outcome.ok, summary=outcome.summary, problems=outcome.problems
+        ok=outcome.ok,
+        summary=outcome.summary,
+        problems=outcome.problems,
+        left_out=outcome.problems_left_out,
     )
 
 

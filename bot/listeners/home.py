@@ -76,6 +76,7 @@ def _catalogue_status(services: Services) -> CatalogueStatus:
         rejected_at=rejected.at if rejected else None,
         rejected_summary=rejected.summary if rejected else None,
         rejected_problems=rejected.problems if rejected else (),
+        rejected_problems_left_out=rejected.problems_left_out if rejected else 0,
     )
 
 

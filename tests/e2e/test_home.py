@@ -205,6 +205,39 @@ def test_admins_see_the_errors_of_a_rejected_edit(
     assert "not loaded" not in json.dumps(open_home(app, MEMBER))
 
 
+def test_a_rejected_edits_control_characters_and_count_show_escaped_and_whole(
+    running_app, slack_api: FakeSlackApi, tips_path: Path, tmp_path: Path
+) -> None:
+    app = running_app(
+        TIPS_PATH=str(tips_path),
+        ADMIN_USER_IDS=ADMIN,
+        RELOAD_SECONDS="0",
+        DATABASE_URL=f"sqlite:///{tmp_path}/h.sqlite3",
+    )
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "tips"
+    write(tips_path, (fixtures / "control_chars.yaml").read_bytes())
+    app.services.catalogue.reload()
+    shown = " ".join(strings_in(open_home(app, ADMIN)))
+    assert not any(c in shown for c in "\x1b\r\x07\u202e"), shown
+    assert "\\x1b[2K\\rmoat\\x07" in shown
+
+    write(tips_path, (fixtures / "alias_bomb.yaml").read_bytes())
+    app.services.catalogue.reload()
+    shown = " ".join(strings_in(open_home(app, ADMIN)))
+    assert f"…and {802 - admin_views.HOME_PROBLEM_LINES_SHOWN} more" in shown
+
+
+def strings_in(value: object) -> list[str]:
+    """Every string of a view, as sent."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings_in(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings_in(v)]
+    return []
+
+
 def test_a_bad_file_at_start_shows_an_empty_but_friendly_home(
     running_app, slack_api: FakeSlackApi, tips_path: Path, tmp_path: Path
 ) -> None:
