@@ -20,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.support.slack_arguments import argument_error
+
 RESPONSE_URL = "response_url"  # the `method` of a recorded post to a response_url
 TEAM_ID = "T1"
 BOT_USER_ID = "UBOT"
@@ -225,6 +227,9 @@ class FakeSlackApi:
         auth_error = self._auth_error(headers, params, method)
         if auth_error:
             return 200, {}, {"ok": False, "error": auth_error}
+        refused = argument_error(method, params)  # Slack's documented limits, as Slack answers
+        if refused:
+            return 200, {}, {"ok": False, "error": refused}
         fault = self._take_fault(method, params)
         if fault is not None:
             if fault.delay is not None:
@@ -383,6 +388,16 @@ class FakeSlackApi:
         ]
         return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
 
+    def _users_conversations(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The channels the bot knows of and is in (tests that need a person's set a handler)."""
+        with self._lock:
+            ids = sorted(c for c, record in self._history.items() if record.info.get("is_member"))
+        return {
+            "ok": True,
+            "channels": [{"id": c} for c in ids],
+            "response_metadata": {"next_cursor": ""},
+        }
+
     def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("user_id") or not params.get("view"):
             return {"ok": False, "error": "invalid_arguments"}
@@ -422,6 +437,7 @@ _DEFAULTS: dict[str, Callable[[FakeSlackApi, dict[str, Any]], dict[str, Any]]] =
     "conversations.info": FakeSlackApi._conversations_info,
     "conversations.join": FakeSlackApi._conversations_join,
     "conversations.history": FakeSlackApi._conversations_history,
+    "users.conversations": FakeSlackApi._users_conversations,
     "views.publish": FakeSlackApi._views_publish,
     "chat.getPermalink": FakeSlackApi._get_permalink,
 }
