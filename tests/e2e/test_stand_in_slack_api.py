@@ -197,3 +197,16 @@ def test_messages_and_views_outside_slacks_limits_are_refused(client):
     assert refusal(lambda: client.users_conversations(types="public_channel,dm")) == (
         "invalid_arguments"
     )
+
+
+def test_posting_where_the_bot_is_not_a_member_fails_like_slack(slack_api, client):
+    slack_api.channels["CPUBLIC"] = {"is_member": False}
+    slack_api.channels["GPRIVATE"] = {"is_member": False, "is_private": True}
+    assert refusal(lambda: client.chat_postMessage(channel="CPUBLIC", text="t")) == (
+        "not_in_channel"
+    )
+    assert refusal(lambda: client.chat_postMessage(channel="GPRIVATE", text="t")) == (
+        "channel_not_found"
+    )
+    slack_api.scopes = slack_api.scopes | {"chat:write.public"}
+    assert refusal(lambda: client.chat_postMessage(channel="CPUBLIC", text="t")) is None
