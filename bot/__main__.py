@@ -1,4 +1,4 @@
-"""The command line: `python -m bot [socket|http|clock|tip|validate|post-due]`.
+"""The command line: `python -m bot [socket|http|clock|tip|validate|post-due|migrate]`.
 
 This is the imperative shell's front door: it reads the settings once, sets up
 logging, builds what the chosen mode needs and turns every expected failure
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("http", help="serve /slack/events on $PORT behind gunicorn")
     sub.add_parser("clock", help="run the weekly-insight scheduler alone")
+    sub.add_parser("migrate", help="bring the database schema up to date and exit")
     tip = sub.add_parser("tip", help="print the tip /pmtip would give, without Slack")
     tip.add_argument("words", nargs="*", help="a topic, an alias or any words")
     validate = sub.add_parser("validate", help="check a tips file and report every problem")
@@ -231,6 +232,22 @@ def run_clock(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Heroku's release phase: the schema is upgraded once, before the new code serves.
+
+    Every process also upgrades at start (under the same lock), so this is a no-op
+    elsewhere; here a migration that fails stops the release instead of its dynos.
+    """
+    from bot.store import open_store
+    from bot.store.migrate import head_revision
+
+    if not settings.database_url:
+        log.warning("DATABASE_URL is not set: migrating the SQLite file under data/")
+    open_store(settings.database_url.reveal() or None).close()
+    print(f"database schema is at {head_revision()}")
+    return 0
+
+
 def run_post_due(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
@@ -287,6 +304,7 @@ RUNNERS = {
     "tip": run_tip,
     "validate": run_validate,
     "post-due": run_post_due,
+    "migrate": run_migrate,
 }
 
 if __name__ == "__main__":

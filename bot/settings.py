@@ -23,6 +23,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "http": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
     "clock": ("SLACK_BOT_TOKEN",),
     "post-due": ("SLACK_BOT_TOKEN",),
+    "migrate": (),
     "offline": (),
 }
 

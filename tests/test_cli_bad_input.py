@@ -23,7 +23,7 @@ GOOD = {
     "SLACK_SIGNING_SECRET": f"{SECRET}signing",
     "TIPS_PATH": TIPS,
 }
-ONLINE = ("socket", "http", "clock", "post-due")
+ONLINE = ("socket", "http", "clock", "post-due", "migrate")
 OFFLINE = ("tip", "validate")
 SETTINGS = (
     *WHERE,
@@ -211,6 +211,7 @@ def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
         (["clock"], {"SLACK_API_BASE_URL": "http://127.0.0.1:abc/api/"}, "SLACK_API_BASE_URL"),
         (["socket"], {"SLACK_BOT_TOKEN": f"xoxb-{SECRET}é"}, "SLACK_BOT_TOKEN"),
         (["http"], {"PORT": "²"}, "PORT"),
+        (["migrate"], {"DATABASE_URL": f"postgres://app:{SECRET}@127.0.0.1:abc/app"}, "port"),
         (["tip"], {"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         (["validate"], {"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
     ],
