@@ -111,8 +111,8 @@ def _secret_problems(env: Mapping[str, str]) -> list[str]:
             )
         elif not _SECRET_SHAPE.fullmatch(value):
             problems.append(
-                f"{name} has characters a Slack credential never has (spaces, quotes or "
-                f"letters outside ASCII). Copy it again from {WHERE[name]}."
+                f"{name} has characters a Slack credential never has (spaces, control "
+                f"characters or letters outside ASCII). Copy it again from {WHERE[name]}."
             )
     return problems
 

@@ -91,7 +91,10 @@ def lock_problems(
         if key in needed:
             continue
         needed.add(key)
-        for dependency in requires(name) or []:
+        dependencies = requires(name)
+        if dependencies is None:
+            problems.append(f"{name} is pinned but not installed here: run `make setup`")
+        for dependency in dependencies or []:
             parsed = Requirement(dependency)
             if _applies(parsed, extras):
                 queue.append((Requirement(_without_marker(parsed)), name))
