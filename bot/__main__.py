@@ -1,4 +1,4 @@
-"""The command line: `python -m bot [socket|http|clock|tip|validate|post-due]`.
+"""The command line: `python -m bot [socket|http|clock|tip|validate|post-due|migrate]`.
 
 This is the imperative shell's front door: it reads the settings once, sets up
 logging, builds what the chosen mode needs and turns every expected failure
@@ -40,20 +40,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("http", help="serve /slack/events on $PORT behind gunicorn")
     sub.add_parser("clock", help="run the weekly-insight scheduler alone")
+    sub.add_parser("migrate", help="bring the database schema up to date and exit")
     tip = sub.add_parser("tip", help="print the tip /pmtip would give, without Slack")
     tip.add_argument("words", nargs="*", help="a topic, an alias or any words")
     validate = sub.add_parser("validate", help="check a tips file and report every problem")
     validate.add_argument("path", nargs="?", help="the file (default: TIPS_PATH)")
     post_due = sub.add_parser("post-due", help="post every weekly insight due now, once")
-    post_due.add_argument("--at", help="the instant to post for, ISO-8601 (default: now)")
+    post_due.add_argument(
+        "--at", type=_instant, help="the instant to post for, ISO-8601 (default: now)"
+    )
     return parser
+
+
+def _instant(text: str) -> Any:  # a datetime; bot.core.schedule is imported late
+    from bot.core.schedule import parse_instant
+
+    try:
+        return parse_instant(text)
+    except ValueError as error:  # argparse prints it as one line and exits 2
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or (args_list[0].startswith("-") and args_list[0] not in ("-h", "--help")):
         args_list.insert(0, "socket")  # `python -m bot` alone means Socket Mode
-    args = build_parser().parse_args(args_list)
+    try:
+        args = build_parser().parse_args(args_list)
+    except SystemExit as stop:  # --help, or a bad argument (argparse has said which)
+        return stop.code if isinstance(stop.code, int) else EXIT_CONFIG
     load_dotenv(Path.cwd() / ".env", override=False)
     offline = args.mode in ("tip", "validate")
     try:
@@ -223,20 +238,31 @@ def run_clock(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Heroku's release phase: the schema is upgraded once, before the new code serves.
+
+    Every process also upgrades at start (under the same lock), so this is a no-op
+    elsewhere; here a migration that fails stops the release instead of its dynos.
+    """
+    from bot.store import open_store
+    from bot.store.migrate import head_revision
+
+    if not settings.database_url:
+        log.warning("DATABASE_URL is not set: migrating the SQLite file under data/")
+    open_store(settings.database_url.reveal() or None).close()
+    print(f"database schema is at {head_revision()}")
+    return 0
+
+
 def run_post_due(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from bot.catalogue_source import read_catalogue
-    from bot.core.schedule import parse_instant
     from bot.delivery import post_due
     from bot.scheduler import delivery_client
     from bot.store import open_store
 
-    try:
-        at = parse_instant(args.at) if args.at else datetime.now(UTC)
-    except ValueError as error:
-        print(f"--at: {error}", file=sys.stderr)
-        return EXIT_CONFIG
+    at = args.at or datetime.now(UTC)  # --at was checked by the parser
     catalogue, problems = read_catalogue(settings.tips_path)
     if catalogue is None or problems:
         for problem in problems:
@@ -284,6 +310,7 @@ RUNNERS = {
     "tip": run_tip,
     "validate": run_validate,
     "post-due": run_post_due,
+    "migrate": run_migrate,
 }
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core import blocks, rotation
 from bot.core.catalogue import Catalogue
 from bot.core.schedule import Due, Slot, TooLate, slot_for_week_of, slot_status
+from bot.slack_limits import CONVERSATIONS_HISTORY_PAGE
 from bot.store.base import Delivery, DeliveryState, Store, StoreUnavailable, Subscription
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class DeliveryPolicy:
     rate_limit_waits: int = 5  # 429s per slot per run before leaving it for the next tick
     max_retry_after: float = 60.0  # a longer Retry-After leaves the slot for the next tick
     lease: timedelta = timedelta(minutes=10)  # a claim older than this is presumed orphaned
-    history_pages: int = 5  # pages of 200 messages searched for an orphaned post
+    history_pages: int = 5  # pages of CONVERSATIONS_HISTORY_PAGE searched for an orphaned post
 
 
 DEFAULT_POLICY = DeliveryPolicy()
@@ -719,7 +720,10 @@ def _find_posted(run: _Run, sub: Subscription, slot_key: str) -> str | object | 
     for _ in range(run.policy.history_pages):
         try:
             page = run.client.conversations_history(
-                channel=sub.channel_id, limit=200, include_all_metadata=True, cursor=cursor
+                channel=sub.channel_id,
+                limit=CONVERSATIONS_HISTORY_PAGE,
+                include_all_metadata=True,
+                cursor=cursor,
             )
         except SlackApiError as error:
             code = str(error.response.get("error") or "")

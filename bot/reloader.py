@@ -30,6 +30,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.catalogue_source import CatalogueSource, LoadOutcome
 from bot.core import admin_views
+from bot.slack_limits import USERS_LIST_PAGE
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class AdminNotifier:
     """Sends a refused edit's problems by direct message to each admin: the people
     in ADMIN_USER_IDS and the workspace's admins and owners (from `users.list`)."""
 
-    MAX_PAGES = 20  # 20,000 people; a refused edit is rare, this runs only then
+    MAX_PAGES = 20  # about 20,000 people; a refused edit is rare, this runs only then
 
     def __init__(self, client: WebClient, *, admin_ids: Iterable[str]) -> None:
         self._client = client
@@ -82,7 +83,7 @@ class AdminNotifier:
         cursor = None
         try:
             for _ in range(self.MAX_PAGES):
-                page = self._client.users_list(limit=1000, cursor=cursor)
+                page = self._client.users_list(limit=USERS_LIST_PAGE, cursor=cursor)
                 for member in page.get("members") or []:
                     if member.get("deleted") or member.get("is_bot"):
                         continue

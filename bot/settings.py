@@ -8,6 +8,7 @@ Secrets are wrapped so that no repr, log line or error can show them.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
@@ -22,6 +23,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "http": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
     "clock": ("SLACK_BOT_TOKEN",),
     "post-due": ("SLACK_BOT_TOKEN",),
+    "migrate": (),
     "offline": (),
 }
 
@@ -33,6 +35,9 @@ WHERE = {
 }
 OFFLINE_SETTINGS = ("LOG_LEVEL", "TIPS_PATH")
 _PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
+# Slack's tokens and signing secrets are printable ASCII without spaces; anything
+# else is a copy-and-paste accident that would otherwise fail deep in an HTTP header.
+_SECRET_SHAPE = re.compile(r"[!-~]+")
 
 
 class SettingsError(Exception):
@@ -92,6 +97,45 @@ def _seconds(raw: str | None, *, default: float) -> float | None:
     return value if 0 <= value <= 3600 else None  # also refuses nan and inf
 
 
+def _secret_problems(env: Mapping[str, str]) -> list[str]:
+    problems = []
+    for name in WHERE:
+        value = env.get(name)
+        if not value:
+            continue
+        prefix = _PREFIXES.get(name, "")
+        if not value.startswith(prefix):
+            problems.append(
+                f"{name} does not look right: it should start with {prefix!r}. "
+                f"Get it from {WHERE[name]}."
+            )
+        elif not _SECRET_SHAPE.fullmatch(value):
+            problems.append(
+                f"{name} has characters a Slack credential never has (spaces, control "
+                f"characters or letters outside ASCII). Copy it again from {WHERE[name]}."
+            )
+    return problems
+
+
+def _is_http_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - reading it raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _database_url_problems(value: str) -> list[str]:
+    from bot.store.urls import DatabaseUrlError, check_database_url  # imports SQLAlchemy
+
+    try:
+        check_database_url(value)
+    except DatabaseUrlError as error:
+        return [str(error)]
+    return []
+
+
 def load_settings(environ: Mapping[str, str], *, mode: str) -> Settings:
     """Settings for running in `mode` (a key of REQUIRED), or SettingsError."""
     env = {k: v.strip() for k, v in environ.items() if isinstance(v, str)}
@@ -100,19 +144,13 @@ def load_settings(environ: Mapping[str, str], *, mode: str) -> Settings:
     for name in REQUIRED[mode]:
         if not env.get(name):
             problems.append(f"{name} is not set. Get it from {WHERE[name]}.")
-    for name, prefix in _PREFIXES.items():
-        value = env.get(name)
-        if value and not value.startswith(prefix):
-            problems.append(
-                f"{name} does not look right: it should start with {prefix!r}. "
-                f"Get it from {WHERE[name]}."
-            )
+    problems += _secret_problems(env)
 
     def number(name: str, default: int, low: int, high: int) -> int:
         raw = env.get(name)
         if not raw:
             return default
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
             problems.append(f"{name}={raw!r} must be a whole number from {low} to {high}.")
             return default
         return int(raw)
@@ -136,11 +174,10 @@ def load_settings(environ: Mapping[str, str], *, mode: str) -> Settings:
 
     base_url = env.get("SLACK_API_BASE_URL") or None
     if base_url:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not _is_http_url(base_url):
             problems.append(
-                f"SLACK_API_BASE_URL={base_url!r} must be an http(s) URL, like "
-                "http://127.0.0.1:8080/api/."
+                f"SLACK_API_BASE_URL={base_url!r} must be an http(s) URL with a numeric port, "
+                "if any, like http://127.0.0.1:8080/api/."
             )
         base_url = base_url.rstrip("/") + "/"
 
@@ -162,8 +199,8 @@ def load_settings(environ: Mapping[str, str], *, mode: str) -> Settings:
         problems.append(f"SUBSCRIBE_REQUIRES_ADMIN={requires_admin_raw!r} must be true or false.")
 
     database_url = env.get("DATABASE_URL", "")
-    if database_url and not database_url.split(":", 1)[0].startswith(("sqlite", "postgres")):
-        problems.append("DATABASE_URL must be a postgresql:// (or postgres://) or sqlite:// URL.")
+    if database_url and mode != "offline":  # offline commands never open the database
+        problems += _database_url_problems(database_url)
 
     if mode == "offline":
         # `tip` and `validate` read only the tips file: a pre-commit hook must not

@@ -70,3 +70,24 @@ def test_each_gunicorn_worker_reseeds_its_random_choices_and_starts_its_poller()
     _start_worker(services)
     assert services.reloader.started
     assert services.rng.random() != random.Random(7).random()
+
+
+def test_migrate_brings_the_schema_up_to_date_once_and_needs_no_token(tmp_path):
+    from bot.store.migrate import head_revision
+
+    url = {"DATABASE_URL": f"sqlite:///{tmp_path}/pmtip.sqlite3"}
+    first, again = run("migrate", env=url), run("migrate", env=url)
+    assert first.returncode == 0 and again.returncode == 0, first.stderr
+    assert f"database schema is at {head_revision()}" in first.stdout
+    assert "upgraded from empty" in first.stderr and "upgraded" not in again.stderr
+
+
+def test_the_procfile_migrates_in_the_release_phase_then_runs_web_and_clock():
+    from pathlib import Path
+
+    lines = Path("Procfile").read_text(encoding="utf-8").splitlines()
+    assert lines == [
+        "release: python -m bot migrate",
+        "web: python -m bot http",
+        "clock: python -m bot clock",
+    ]

@@ -9,34 +9,70 @@ import yaml
 
 MANIFEST = yaml.safe_load(Path("manifest.yml").read_text(encoding="utf-8"))
 
-# The bot scopes each Web API method needs (Slack's method reference).
+# The bot scopes each Web API method needs, per kind of conversation (Slack's method
+# reference, https://docs.slack.dev/reference/methods/<method>, "Scopes"): the
+# conversations methods take the `channels:` scope for public channels, `groups:` for
+# private ones, `mpim:` for group DMs and `im:` for DMs.
+KIND_PREFIX = {"public_channel": "channels", "private_channel": "groups", "mpim": "mpim"}
+# Which kinds pmtip touches with each conversations method, and why:
+CONVERSATION_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
+    # reconciliation reads the history of subscribed channels; a DM or group DM
+    # cannot subscribe (bot/listeners/subscriptions.py refuses them)
+    "conversations_history": (("public_channel", "private_channel"), "history"),
+    # /pmtip subscribe asks about the channel it was typed in: a group DM the bot is
+    # in must be recognised (is_mpim) to be refused; a DM is refused before asking
+    "conversations_info": (("public_channel", "private_channel", "mpim"), "read"),
+    "conversations_join": (("public_channel",), "join"),
+    # the Home tab's channel list: the `types` the code passes
+    "users_conversations": ((), "read"),
+}
 METHOD_SCOPES: dict[str, set[str]] = {
     "auth_test": set(),
+    # chat:write covers channels the bot is in and DMs to a user id; the bot joins a
+    # public channel before it subscribes it, so chat:write.public is not needed
     "chat_postMessage": {"chat:write"},
-    "conversations_history": {"channels:history", "groups:history", "mpim:history"},
-    "conversations_info": {"channels:read", "groups:read", "mpim:read"},
-    "conversations_join": {"channels:join"},
-    "users_conversations": {"channels:read", "groups:read"},
     "users_info": {"users:read"},
     "users_list": {"users:read"},
     "views_publish": set(),
 }
+SOURCE = "\n".join(p.read_text(encoding="utf-8") for p in Path("bot").rglob("*.py"))
 
 
 def methods_called_by_the_bot() -> set[str]:
-    source = "\n".join(p.read_text(encoding="utf-8") for p in Path("bot").rglob("*.py"))
-    return set(re.findall(r"client\.([a-z]+_[A-Za-z_]+)\(", source))
+    return set(re.findall(r"client\.([a-z]+_[A-Za-z_]+)\(", SOURCE))
 
 
-def test_every_method_the_code_calls_has_its_scopes():
-    granted = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+def scopes_of(method: str) -> set[str]:
+    if method not in CONVERSATION_KINDS:
+        return METHOD_SCOPES[method]
+    kinds, action = CONVERSATION_KINDS[method]
+    if method == "users_conversations":
+        kinds = tuple(
+            kind for types in re.findall(r'types="([a-z_,]+)"', SOURCE) for kind in types.split(",")
+        )
+        assert kinds, "the users.conversations call's types were not found"
+    return {f"{KIND_PREFIX[kind]}:{action}" for kind in kinds}
+
+
+def scopes_the_code_needs() -> set[str]:
+    needed = set().union(*(scopes_of(method) for method in methods_called_by_the_bot()))
+    if MANIFEST["features"].get("slash_commands"):
+        needed.add("commands")  # a slash command needs the commands scope
+    return needed
+
+
+def test_every_method_the_code_calls_is_known_here():
     called = methods_called_by_the_bot()
     assert "chat_postMessage" in called and "views_publish" in called  # the scan works
-    unknown = called - METHOD_SCOPES.keys()
-    assert not unknown, f"add the scopes of {unknown} to METHOD_SCOPES and the manifest"
-    for method in called:
-        assert METHOD_SCOPES[method] <= granted, (method, METHOD_SCOPES[method] - granted)
-    assert {"commands", "chat:write.public"} <= granted
+    unknown = called - METHOD_SCOPES.keys() - CONVERSATION_KINDS.keys()
+    assert not unknown, f"add the scopes of {unknown} (from Slack's method reference) here"
+
+
+def test_the_manifest_grants_exactly_the_scopes_the_code_needs():
+    granted = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    needed = scopes_the_code_needs()
+    assert not needed - granted, f"the code calls methods needing {needed - granted}"
+    assert not granted - needed, f"nothing in the code needs {granted - needed}: drop them"
 
 
 def test_the_app_has_the_command_interactivity_home_tab_and_socket_mode():

@@ -20,6 +20,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DAYS_PER_WEEK = 7
+# Finding a slot looks up to two weeks either side of an instant, in zones up to a
+# day from UTC, and the catch-up window and the claim lease reach back another
+# week at most: instants this close to the ends of datetime's calendar (years 1
+# and 9999) would overflow, so they are refused where they come in.
+CALENDAR_MARGIN = timedelta(weeks=4)
+EARLIEST_INSTANT = datetime.min.replace(tzinfo=UTC) + CALENDAR_MARGIN
+LATEST_INSTANT = datetime.max.replace(tzinfo=UTC, microsecond=0) - CALENDAR_MARGIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +190,8 @@ def parse_instant(text: str) -> datetime:
     """An ISO-8601 instant such as `2026-01-05T14:00:00Z` or `2026-01-05T09:00-05:00`.
 
     Without an offset the time is read as UTC. Raises ValueError with a message
-    fit to show the person who typed it.
+    fit to show the person who typed it, also for an instant too near the ends of
+    the calendar for weekly slots to be worked out around it.
     """
     try:
         parsed = datetime.fromisoformat(text.strip())
@@ -192,4 +200,13 @@ def parse_instant(text: str) -> datetime:
             f"{text!r} is not an ISO-8601 instant; use e.g. 2026-01-05T14:00:00Z "
             "or 2026-01-05T09:00:00-05:00"
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    try:
+        instant = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:  # an offset that carries it past year 1 or 9999
+        instant = None
+    if instant is None or not EARLIEST_INSTANT <= instant <= LATEST_INSTANT:
+        raise ValueError(
+            f"{text!r} is too near the edge of the calendar to work out weekly slots; "
+            f"use an instant from {EARLIEST_INSTANT.date()} to {LATEST_INSTANT.date()}"
+        )
+    return instant

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core import admin_views, blocks, grammar, replies, weekly_replies
 from bot.core.admin_views import CatalogueStatus, ChannelPost
 from bot.listeners.subscriptions import _next_slot
+from bot.slack_limits import USERS_CONVERSATIONS_PAGE
 
 if TYPE_CHECKING:
     from bot.slack_app import Services
@@ -26,7 +27,6 @@ log = logging.getLogger(__name__)
 
 TOPIC_BUTTON = re.compile(rf"^{re.escape(blocks.HOME_TOPIC)}(\.\d+)?$")
 MEMBERSHIP_PAGES_MAX = 5  # users.conversations pages read per Home view, at most
-MEMBERSHIP_PAGE_SIZE = 1000
 
 
 def register(app: App, services: Services) -> None:
@@ -125,7 +125,7 @@ def _member_channels(services: Services, user_id: str, *, wanted: set[str]) -> s
             user=user_id,
             types="public_channel,private_channel",
             exclude_archived=True,
-            limit=MEMBERSHIP_PAGE_SIZE,
+            limit=USERS_CONVERSATIONS_PAGE,
             cursor=cursor,
         )
         found |= {str(c.get("id")) for c in response.get("channels") or []} & wanted

@@ -46,7 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.core.schedule import WeeklySchedule
 from bot.store import migrate
@@ -59,10 +59,10 @@ from bot.store.base import (
     TipStats,
     Vote,
 )
+from bot.store.urls import DatabaseUrlError, database_url, safe_url
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SQLITE_PATH = Path("data") / "pmtip.sqlite3"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 PING_DEADLINE_SECONDS = 3.0  # a healthy ping takes milliseconds
@@ -138,27 +138,6 @@ votes = Table(
 )
 
 _COUNTS_AS_DELIVERED = (DeliveryState.CLAIMED.value, DeliveryState.POSTED.value)
-
-
-def database_url(raw: str | None, *, default_sqlite: Path = DEFAULT_SQLITE_PATH) -> str:
-    """The SQLAlchemy URL for a DATABASE_URL value (unset: the SQLite file under data/).
-
-    Heroku's `postgres://` and plain `postgresql://` both mean psycopg 3.
-    """
-    if not raw:
-        return f"sqlite:///{default_sqlite}"
-    scheme, sep, rest = raw.partition("://")
-    if sep and scheme in ("postgres", "postgresql"):
-        return f"postgresql+psycopg://{rest}"
-    return raw
-
-
-def safe_url(url: str) -> str:
-    """The URL with any password masked, fit for logs and error messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparseable database URL>"
 
 
 def create_store_engine(url: str) -> Engine:
@@ -247,7 +226,10 @@ def open_store(raw_url: str | None, *, migrate_schema: bool = True) -> SqlStore:
     Raises StoreUnavailable, with the (password-masked) URL and the reason,
     when the database cannot be reached or upgraded.
     """
-    url = database_url(raw_url)
+    try:
+        url = database_url(raw_url)
+    except DatabaseUrlError as error:
+        raise StoreUnavailable(str(error)) from None
     try:
         engine = create_store_engine(url)
         if migrate_schema:

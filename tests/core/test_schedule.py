@@ -228,3 +228,45 @@ def test_parse_instant_accepts_iso_8601(text, expected):
 def test_parse_instant_explains_what_it_wants(text):
     with pytest.raises(ValueError, match="ISO-8601"):
         parse_instant(text)
+
+
+# -- the ends of the calendar --------------------------------------------------------------
+
+EXTREME_ZONES = ("Pacific/Kiritimati", "Etc/GMT+12", "America/St_Johns", "Asia/Kolkata", "UTC")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "0001-01-01T00:00:00+05:00",
+        "9999-12-31T23:59:59-05:00",
+        "0001-01-28T23:59:59Z",
+        "9999-12-04T00:00:00Z",
+    ],
+)
+def test_an_instant_too_near_the_ends_of_the_calendar_is_refused_with_the_range(text):
+    with pytest.raises(ValueError, match="0001-01-29 to 9999-12-03"):
+        parse_instant(text)
+
+
+@pytest.mark.parametrize("timezone", EXTREME_ZONES)
+@pytest.mark.parametrize("day", range(7))
+@pytest.mark.parametrize("at", [time(0, 0), time(23, 59)])
+@pytest.mark.parametrize("edge", ["0001-01-29T00:00:00Z", "9999-12-03T23:59:59Z"])
+def test_every_slot_question_has_an_answer_at_the_first_and_last_accepted_instant(
+    timezone, day, at, edge
+):
+    now = parse_instant(edge)
+    schedule = WeeklySchedule(day=day, at=at, timezone=timezone)
+    latest = latest_slot_at_or_before(schedule, now)
+    upcoming = next_slot_after(schedule, now)
+    assert latest.instant <= now < upcoming.instant
+    assert slot_status(schedule, now=now, catchup_hours=167, active_since=latest.instant)
+    after_a_settled_week = upcoming_slot(
+        schedule, now=now, active_since=now, catchup_hours=167, settled_keys={upcoming.key}
+    )
+    assert after_a_settled_week.key != upcoming.key
+    this_week = slot_for_week_of(schedule, now)
+    assert this_week.key == week_key(this_week.local_date)

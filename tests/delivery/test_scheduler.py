@@ -12,8 +12,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.catalogue_source import CatalogueSource
-from bot.core.schedule import WeeklySchedule
+from bot.core.schedule import EARLIEST_INSTANT, LATEST_INSTANT, WeeklySchedule
 from bot.scheduler import WeeklyTicker, start_background, stop
 from bot.store import StoreUnavailable, open_store
 from tests.delivery.helpers import FAST, MONDAY_SLOT, subscribe_all, weekly_posts
@@ -175,6 +177,25 @@ def test_post_due_with_a_bad_instant_says_what_it_wants_and_exits_2(slack_api, t
     assert done.returncode == 2
     assert "ISO-8601" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "x.sqlite3").exists()  # refused before touching anything
+
+
+@pytest.mark.parametrize("edge", [EARLIEST_INSTANT, LATEST_INSTANT.replace(second=0)])
+def test_post_due_works_at_the_first_and_last_instant_it_accepts(
+    edge, database_url, slack_api, tmp_path
+):
+    store = open_store(database_url)
+    schedule = WeeklySchedule(day=edge.weekday(), at=edge.time(), timezone="UTC")
+    store.subscribe(
+        channel_id="C1",
+        schedule=schedule,
+        topics=(),
+        subscribed_by="U1",
+        now=edge - timedelta(days=1),
+    )
+    store.close()
+    done = post_due(bot_env(slack_api, database_url), tmp_path, "--at", edge.isoformat())
+    assert done.returncode == 0, done.stderr
+    assert "posted 1," in done.stdout and "Traceback" not in done.stderr
 
 
 def test_post_due_with_the_database_unreachable_exits_2_with_one_clear_line(slack_api, tmp_path):

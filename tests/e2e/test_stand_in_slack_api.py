@@ -145,3 +145,68 @@ def test_the_network_beyond_loopback_is_out_of_reach(slack_api):
         socket.create_connection(("192.0.2.1", 80), timeout=1)  # TEST-NET-1, never routed
     with urllib.request.urlopen(slack_api.base_url.replace("/api/", "/response/x"), b"{}") as r:
         assert r.status == 200
+
+
+# -- Slack's documented argument limits ----------------------------------------------------
+
+
+def refusal(call) -> str | None:
+    try:
+        call()
+    except SlackApiError as error:
+        return error.response["error"]
+    return None
+
+
+@pytest.mark.parametrize(
+    ("method", "arguments"),
+    [
+        ("users_conversations", {"user": "U1"}),
+        ("users_list", {}),
+        ("conversations_history", {"channel": "C1"}),
+    ],
+)
+def test_a_page_limit_above_999_is_refused_as_slack_does(client, method, arguments):
+    call = getattr(client, method)
+    assert refusal(lambda: call(limit=999, **arguments)) is None
+    assert refusal(lambda: call(**arguments)) is None  # Slack's default page size
+    assert refusal(lambda: call(limit=1000, **arguments)) == "invalid_limit"
+    assert refusal(lambda: call(limit=0, **arguments)) == "invalid_limit"
+
+
+def test_messages_and_views_outside_slacks_limits_are_refused(client):
+    divider = {"type": "divider"}
+    assert refusal(lambda: client.chat_postMessage(channel="C1", text="ok")) is None
+    too_long = "x" * 40_001
+    assert refusal(lambda: client.chat_postMessage(channel="C1", text=too_long)) == "msg_too_long"
+    many = [divider] * 51
+    assert refusal(lambda: client.chat_postMessage(channel="C1", text="t", blocks=many)) == (
+        "invalid_blocks"
+    )
+    assert refusal(lambda: client.chat_postMessage(channel="C1", text="")) == "no_text"
+    bad_metadata = {"event_payload": {}}
+    assert refusal(
+        lambda: client.chat_postMessage(channel="C1", text="t", metadata=bad_metadata)
+    ) == ("invalid_metadata_format")
+    home = {"type": "home", "blocks": [divider] * 100}
+    assert refusal(lambda: client.views_publish(user_id="U1", view=home)) is None
+    home_too_big = {"type": "home", "blocks": [divider] * 101}
+    assert refusal(lambda: client.views_publish(user_id="U1", view=home_too_big)) == (
+        "invalid_arguments"
+    )
+    assert refusal(lambda: client.users_conversations(types="public_channel,dm")) == (
+        "invalid_arguments"
+    )
+
+
+def test_posting_where_the_bot_is_not_a_member_fails_like_slack(slack_api, client):
+    slack_api.channels["CPUBLIC"] = {"is_member": False}
+    slack_api.channels["GPRIVATE"] = {"is_member": False, "is_private": True}
+    assert refusal(lambda: client.chat_postMessage(channel="CPUBLIC", text="t")) == (
+        "not_in_channel"
+    )
+    assert refusal(lambda: client.chat_postMessage(channel="GPRIVATE", text="t")) == (
+        "channel_not_found"
+    )
+    slack_api.scopes = slack_api.scopes | {"chat:write.public"}
+    assert refusal(lambda: client.chat_postMessage(channel="CPUBLIC", text="t")) is None

@@ -312,3 +312,11 @@ def test_stats_are_for_admins_only(app, caplog):
         message = reply_to(app, "stats", user=MEMBER)
     assert "only admins can see the stats" in message["text"]
     assert any(MEMBER in r.getMessage() for r in caplog.records)
+
+
+def test_the_bot_posts_in_a_public_channel_it_joined_without_chat_write_public(app, slack_api):
+    slack_api.channels["CPUBLIC"] = {"is_member": False}
+    assert "chat:write.public" not in slack_api.scopes  # as installed from manifest.yml
+    reply_to(app, "subscribe", channel="CPUBLIC")
+    reply_to(app, "post-now", channel="CPUBLIC")
+    assert len(slack_api.posted("CPUBLIC")) == 1

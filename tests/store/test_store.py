@@ -325,6 +325,21 @@ def test_heroku_and_plain_postgres_urls_use_psycopg_3(scheme):
     )
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres://app:hunter2@db.example:abc/app",
+        "postgres://app:hunter2@db.example:70000/app",
+        "postgresql+psycopg2://app:hunter2@db.example/app",
+        "mysql://app:hunter2@db.example/app",
+    ],
+)
+def test_a_database_url_pmtip_cannot_use_is_refused_before_connecting(url):
+    with pytest.raises(StoreUnavailable) as refused:
+        open_store(url)
+    assert "DATABASE_URL" in str(refused.value) and "hunter2" not in str(refused.value)
+
+
 def test_safe_url_hides_the_password():
     masked = safe_url("postgresql+psycopg://app:hunter2@db.example/app")
     assert "hunter2" not in masked and "app:***@db.example" in masked

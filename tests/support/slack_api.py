@@ -17,9 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import yaml
+
+from tests.support.slack_arguments import argument_error
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 RESPONSE_URL = "response_url"  # the `method` of a recorded post to a response_url
 TEAM_ID = "T1"
 BOT_USER_ID = "UBOT"
@@ -67,6 +73,7 @@ class FakeSlackApi:
         self.latency = 0.0  # seconds added to every call
         self.users: dict[str, dict[str, Any]] = {}  # user id -> fields over the default user
         self.channels: dict[str, dict[str, Any]] = {}  # channel id -> fields over the default
+        self.scopes: frozenset[str] = manifest_bot_scopes()  # what the installed app was granted
         self._calls: list[Call] = []
         self._faults: list[_Fault] = []
         self._handlers: dict[str, Handler] = {}
@@ -225,6 +232,9 @@ class FakeSlackApi:
         auth_error = self._auth_error(headers, params, method)
         if auth_error:
             return 200, {}, {"ok": False, "error": auth_error}
+        refused = argument_error(method, params)  # Slack's documented limits, as Slack answers
+        if refused:
+            return 200, {}, {"ok": False, "error": refused}
         fault = self._take_fault(method, params)
         if fault is not None:
             if fault.delay is not None:
@@ -282,6 +292,13 @@ class FakeSlackApi:
             return {"ok": False, "error": "channel_not_found"}
         if not params.get("text") and not params.get("blocks"):
             return {"ok": False, "error": "no_text"}
+        with self._lock:
+            info = dict(self._channel(channel).info)
+        if not info.get("is_member", True):  # Slack: the bot posts only where it is a member,
+            if info.get("is_private"):  # unless chat:write.public lets it into public ones
+                return {"ok": False, "error": "channel_not_found"}
+            if "chat:write.public" not in self.scopes:
+                return {"ok": False, "error": "not_in_channel"}
         message: dict[str, Any] = {
             "type": "message",
             "user": BOT_USER_ID,
@@ -383,6 +400,16 @@ class FakeSlackApi:
         ]
         return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
 
+    def _users_conversations(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The channels the bot knows of and is in (tests that need a person's set a handler)."""
+        with self._lock:
+            ids = sorted(c for c, record in self._history.items() if record.info.get("is_member"))
+        return {
+            "ok": True,
+            "channels": [{"id": c} for c in ids],
+            "response_metadata": {"next_cursor": ""},
+        }
+
     def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("user_id") or not params.get("view"):
             return {"ok": False, "error": "invalid_arguments"}
@@ -422,9 +449,15 @@ _DEFAULTS: dict[str, Callable[[FakeSlackApi, dict[str, Any]], dict[str, Any]]] =
     "conversations.info": FakeSlackApi._conversations_info,
     "conversations.join": FakeSlackApi._conversations_join,
     "conversations.history": FakeSlackApi._conversations_history,
+    "users.conversations": FakeSlackApi._users_conversations,
     "views.publish": FakeSlackApi._views_publish,
     "chat.getPermalink": FakeSlackApi._get_permalink,
 }
+
+
+def manifest_bot_scopes() -> frozenset[str]:
+    manifest = yaml.safe_load((REPO_ROOT / "manifest.yml").read_text(encoding="utf-8"))
+    return frozenset(manifest["oauth_config"]["scopes"]["bot"])
 
 
 def parse_params(body: bytes, content_type: str, query: str) -> dict[str, Any]:
