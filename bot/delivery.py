@@ -40,6 +40,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core import blocks, rotation
 from bot.core.catalogue import Catalogue
 from bot.core.schedule import Due, Slot, TooLate, slot_for_week_of, slot_status
+from bot.identity import BotIdentity
 from bot.store.base import Delivery, DeliveryState, Store, StoreUnavailable, Subscription
 
 log = logging.getLogger(__name__)
@@ -155,12 +156,15 @@ def post_due(
     policy: DeliveryPolicy = DEFAULT_POLICY,
     clock: Clock | None = None,
     cancel: threading.Event | None = None,
+    identity: BotIdentity | None = None,
 ) -> DeliveryReport:
     """Post every weekly insight due at `now`, each slot once. Safe to repeat and to race.
 
     `client` should have no retry handlers of its own: the retries here know
     which failures may have posted and check before posting again. Setting
     `cancel` (on SIGTERM) stops new posts; slots not yet posted are released.
+    `identity` (the bot's own ids, for telling its posts apart) is asked of
+    Slack at most once per run when not passed in; a long-lived process passes one.
     """
     report = DeliveryReport()
     run = _Run(
@@ -171,6 +175,7 @@ def post_due(
         catchup_hours=catchup_hours,
         policy=policy,
         report=report,
+        identity=identity or BotIdentity(client),
         cancel=cancel or threading.Event(),
     )
     jobs = run.reconcile_jobs()
@@ -196,6 +201,7 @@ def post_now(
     now: datetime,
     policy: DeliveryPolicy = DEFAULT_POLICY,
     clock: Clock | None = None,
+    identity: BotIdentity | None = None,
 ) -> PostNowResult:
     """Post the channel's next insight now, as this week's slot (so it is not posted again)."""
     report = DeliveryReport()
@@ -207,6 +213,7 @@ def post_now(
         catchup_hours=0,
         policy=policy,
         report=report,
+        identity=identity or BotIdentity(client),
     )
     slot = slot_for_week_of(subscription.schedule, now)
     existing = store.deliveries(keys=[(subscription.id, slot.key)])
@@ -237,6 +244,7 @@ class _Run:
     catchup_hours: float
     policy: DeliveryPolicy
     report: DeliveryReport
+    identity: BotIdentity  # whose messages count as our posts
     cancel: threading.Event = field(default_factory=threading.Event)  # shutting down
     stop: threading.Event = field(default_factory=threading.Event)  # Slack refused the token
 
@@ -714,7 +722,10 @@ _CHANNEL_GONE = object()  # the channel cannot be read any more; the subscriptio
 
 
 def _find_posted(run: _Run, sub: Subscription, slot_key: str) -> str | object | None:
-    """The ts of this slot's message if the channel has it; None if it does not."""
+    """The ts of this slot's message if the channel has it; None if it does not.
+
+    Only a message this bot wrote counts: anyone can copy the metadata. When the
+    bot's own ids cannot be learnt, a message carrying the metadata is unknown."""
     cursor: str | None = None
     for _ in range(run.policy.history_pages):
         try:
@@ -736,7 +747,18 @@ def _find_posted(run: _Run, sub: Subscription, slot_key: str) -> str | object | 
             log.warning("%s: conversations.history failed: %s", sub.channel_id, error)
             return _UNKNOWN
         for message in page.get("messages") or []:
-            if _is_our_post(message, subscription_id=sub.id, slot_key=slot_key):
+            if not _carries_slot(message, subscription_id=sub.id, slot_key=slot_key):
+                continue
+            identity = run.identity.get()
+            if identity is None:
+                log.warning(
+                    "%s %s: a message carries this week's metadata, but auth.test cannot "
+                    "say whether this bot wrote it",
+                    sub.channel_id,
+                    slot_key,
+                )
+                return _UNKNOWN
+            if identity.wrote(message):
                 return str(message.get("ts"))
         cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
         if not page.get("has_more") or not cursor:
@@ -744,7 +766,7 @@ def _find_posted(run: _Run, sub: Subscription, slot_key: str) -> str | object | 
     return None
 
 
-def _is_our_post(message: dict[str, Any], *, subscription_id: int, slot_key: str) -> bool:
+def _carries_slot(message: dict[str, Any], *, subscription_id: int, slot_key: str) -> bool:
     metadata = message.get("metadata") or {}
     payload = metadata.get("event_payload") or {}
     return (

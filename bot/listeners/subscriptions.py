@@ -204,6 +204,7 @@ def post_now(services: Services, command: grammar.PostNow, body: dict[str, Any])
         catalogue=services.catalogue.current(),
         subscription=sub,
         now=now,
+        identity=services.identity,
     )
     log.info("%s ran post-now in %s: %s", user_id, channel_id, result.message)
     if not result.posted:
