@@ -41,7 +41,7 @@ from bot.core import blocks, rotation
 from bot.core.catalogue import Catalogue
 from bot.core.schedule import Due, Slot, TooLate, slot_for_week_of, slot_status
 from bot.identity import BotIdentity
-from bot.store.base import Delivery, DeliveryState, Store, StoreUnavailable, Subscription
+from bot.store.base import Delivery, DeliveryState, Store, StoreError, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -384,15 +384,21 @@ class _Job:
             if isinstance(self.state, _Reconcile):
                 return self._reconcile(self.state)
             return self._post(self.state)
-        except StoreUnavailable as error:
-            # The claim (if any) stays; a later run settles it after the lease.
-            log.error("database error while delivering: %s", error)
-            self._report_unfinished("failed", f"database error: {error}")
+        except StoreError as error:
+            # Left for later, never dropped: a claim that failed left no row, so the
+            # next tick claims again; one that stays is settled after the lease.
+            log.error("%s: %s; left for the next tick", self._label(), error)
+            self._report_unfinished("failed", str(error))
             return None
         except Exception:
             log.exception("unexpected error while delivering")
             self._report_unfinished("failed", "unexpected error; see the log")
             return None
+
+    def _label(self) -> str:
+        state = self.state
+        slot_key = state.slot_key if isinstance(state, _Post) else state.claim.slot_key
+        return f"{state.sub.channel_id} {slot_key}"
 
     def _report_unfinished(self, kind: str, detail: str) -> None:
         state = self.state

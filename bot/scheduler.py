@@ -24,7 +24,7 @@ from bot.catalogue_source import CatalogueSource
 from bot.delivery import DEFAULT_POLICY, DeliveryPolicy, DeliveryReport, post_due
 from bot.identity import BotIdentity
 from bot.settings import Settings
-from bot.store.base import Store, StoreUnavailable
+from bot.store.base import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class WeeklyTicker:
                 cancel=self.cancel,
                 identity=self.identity,
             )
-        except StoreUnavailable as error:
+        except StoreError as error:
             log.error("weekly insight: %s; trying again next tick", error)
         except Exception:  # the next tick must still come
             log.exception("weekly insight: the tick failed; trying again next tick")

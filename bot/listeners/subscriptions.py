@@ -247,7 +247,7 @@ HANDLERS: dict[type, Callable[..., Message]] = {
 def vote_listener(services: Services, vote: Vote) -> Callable[..., None]:
     def record_vote(body: dict[str, Any], respond: Respond) -> None:
         user_id = str((body.get("user") or {}).get("id") or "")
-        tip_id = str(((body.get("actions") or [{}])[0]).get("value") or "")[:128]
+        tip_id = str(((body.get("actions") or [{}])[0]).get("value") or "")
         channel_id = str((body.get("channel") or {}).get("id") or "") or None
         if not user_id or not tip_id:
             return

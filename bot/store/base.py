@@ -17,7 +17,11 @@ from typing import Protocol
 from bot.core.schedule import WeeklySchedule
 
 
-class StoreUnavailable(Exception):
+class StoreError(Exception):
+    """The database failed an operation (nothing of it was kept); the message says why."""
+
+
+class StoreUnavailable(StoreError):
     """The database cannot be reached or opened; the message says which and why."""
 
 

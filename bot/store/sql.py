@@ -46,14 +46,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 
+from bot.core.catalogue import TIP_ID_MAX
 from bot.core.schedule import WeeklySchedule
 from bot.store import migrate
 from bot.store.base import (
     Delivery,
     DeliveryState,
     RotationPosition,
+    StoreError,
     StoreUnavailable,
     Subscription,
     TipStats,
@@ -114,7 +116,7 @@ deliveries = Table(
     Column("slot_at", DateTime(timezone=True), nullable=False),
     Column("state", String(16), nullable=False),
     Column("claim_token", String(64), nullable=True),
-    Column("tip_id", String(128), nullable=True),
+    Column("tip_id", String(TIP_ID_MAX), nullable=True),
     Column("round", Integer, nullable=True),
     Column("message_ts", String(32), nullable=True),
     Column("reason", Text, nullable=True),
@@ -129,7 +131,7 @@ votes = Table(
     "votes",
     metadata,
     Column("user_id", String(32), primary_key=True),
-    Column("tip_id", String(128), primary_key=True),
+    Column("tip_id", String(TIP_ID_MAX), primary_key=True),
     Column("vote", String(16), nullable=False),
     Column("channel_id", String(32), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -296,6 +298,8 @@ class SqlStore:
                 yield connection
         except OperationalError as error:
             raise StoreUnavailable(f"database error: {_first_line(error)}") from error
+        except DBAPIError as error:  # refused (a value, a constraint, a trigger): rolled back
+            raise StoreError(f"database error: {_first_line(error)}") from error
 
     @contextmanager
     def _deadline(self, connection: Connection) -> Iterator[None]:

@@ -6,12 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
 from bot.core import blocks
-from tests.support.app_server import RunningApp
+from bot.core.catalogue import TIP_ID_MAX
+from tests.support.app_server import TIPS_PATH, RunningApp
+from tests.support.databases import database_url, fresh_postgres
 from tests.support.slack_validation import assert_valid_message
 
 CHANNEL = "CTEAM"
+__all__ = ["database_url", "fresh_postgres"]  # fixtures: the long-id vote runs on both stores
 
 
 @pytest.fixture
@@ -88,3 +92,24 @@ def test_clicking_a_button_of_a_posted_weekly_insight_votes_for_that_tip(app, sl
     assert buttons[blocks.VOTE_USEFUL] == buttons[blocks.VOTE_NOT_FOR_ME]
     click(app, blocks.VOTE_USEFUL, buttons[blocks.VOTE_USEFUL], "UALICE")
     assert tallies(app, buttons[blocks.VOTE_USEFUL]) == (1, 0)
+
+
+def test_a_tip_with_the_longest_id_the_file_allows_takes_votes_and_ids_are_never_cut(
+    running_app, database_url, tmp_path
+):
+    longest, old_limit = "l" * TIP_ID_MAX, "m" * 128
+    data = yaml.safe_load(TIPS_PATH.read_text(encoding="utf-8"))
+    data["tips"][0]["id"], data["tips"][1]["id"] = longest, old_limit
+    tips = tmp_path / "tips.yaml"
+    tips.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    app = running_app(DATABASE_URL=database_url, TIPS_PATH=str(tips), ADMIN_USER_IDS="UBOSS")
+    assert app.services.catalogue.current().tip(longest) is not None
+
+    answer = click(app, blocks.VOTE_USEFUL, longest, "UALICE")
+    assert answer["text"].startswith("Thanks, noted: “Useful”"), answer["text"]
+    assert tallies(app, longest) == (1, 0)
+
+    # A value that is a tip's id plus more is no tip: it is not cut down to one.
+    forged = click(app, blocks.VOTE_USEFUL, old_limit + "x", "UALICE")
+    assert "no longer in the catalogue" in forged["text"]
+    assert tallies(app, old_limit) == (0, 0)
