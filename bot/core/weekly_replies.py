@@ -23,6 +23,7 @@ PAUSE_ADVICE = {
     "is_archived": "This channel is archived. Unarchive it, then run `/pmtip subscribe` again.",
 }
 STATS_LIST_SIZE = 10
+VOTE_NOT_SAVED = "Sorry, your vote was not saved; please try again."
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,10 @@ def schedule_status(
     if last_posted is not None:
         lines.append(f"Last posted: {local_time_text(last_posted, schedule.timezone)}.")
     return blocks.notice("\n".join(lines))
+
+
+def vote_not_saved() -> Message:
+    return blocks.notice(VOTE_NOT_SAVED)
 
 
 def not_subscribed() -> Message:

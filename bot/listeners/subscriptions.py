@@ -19,7 +19,7 @@ from bot import delivery
 from bot.core import blocks, grammar, weekly_replies
 from bot.core.blocks import Message
 from bot.core.schedule import Slot, WeeklySchedule, upcoming_slot
-from bot.store.base import DeliveryState, Subscription, Vote
+from bot.store.base import DeliveryState, StoreError, Subscription, Vote
 
 if TYPE_CHECKING:
     from bot.slack_app import Services
@@ -259,9 +259,15 @@ def vote_listener(services: Services, vote: Vote) -> Callable[..., None]:
             )
             respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
             return
-        before = services.store.record_vote(
-            user_id=user_id, tip_id=tip_id, vote=vote, channel_id=channel_id, now=_now()
-        )
+        try:  # the store waits out another writer up to its deadline, then fails aloud
+            before = services.store.record_vote(
+                user_id=user_id, tip_id=tip_id, vote=vote, channel_id=channel_id, now=_now()
+            )
+        except StoreError as error:
+            log.error("the vote of %s on %s was not saved: %s", user_id, tip_id, error)
+            message = weekly_replies.vote_not_saved()
+            respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
+            return
         other = Vote.NOT_FOR_ME if vote is Vote.USEFUL else Vote.USEFUL
         changed = f" (it was “{VOTE_LABELS[before]}”)" if before and before is not vote else ""
         message = blocks.notice(

@@ -168,7 +168,11 @@ def create_store_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+        # The busy timeout is a write's deadline: SQLite retries the lock held by
+        # another writer until then, and the write fails aloud after it.
+        # `?timeout=SECONDS` in the URL sets it; pysqlite reads it from there.
+        waits = {} if "timeout" in parsed.query else {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+        engine = create_engine(url, connect_args=waits)
         _take_write_lock_at_begin(engine)
         return engine
     engine = create_engine(

@@ -6,6 +6,7 @@ saying why."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,3 +68,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return sqlite_url(tmp_path)
     return request.getfixturevalue("fresh_postgres")
+
+
+def hold_sqlite_write_lock(path: Path) -> sqlite3.Connection:
+    """Another writer on the SQLite file, in a transaction holding the write lock until
+    the returned connection commits, rolls back or closes (from any thread)."""
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    return writer
