@@ -39,7 +39,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core import blocks, rotation
 from bot.core.catalogue import Catalogue
-from bot.core.schedule import Due, Slot, TooLate, slot_for_week_of, slot_status
+from bot.core.owed import SLACK_REFUSALS, owed_now
+from bot.core.schedule import Due, NotOwed, Slot, TooLate, slot_for_week_of, slot_status
 from bot.identity import BotIdentity
 from bot.store.base import Delivery, DeliveryState, Store, StoreError, Subscription
 
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 
 EVENT_TYPE = "pmtip_weekly_insight"
 # Slack's answers that mean "this channel cannot receive posts until someone acts".
-PAUSING_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
+PAUSING_ERRORS = SLACK_REFUSALS
 # Answers that mean the whole run cannot post anywhere; stop starting new posts.
 FATAL_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
@@ -269,31 +270,39 @@ class _Run:
 
     def due_jobs(self) -> list[_Job]:
         subscriptions = self.store.subscriptions()
-        statuses = {
-            sub.id: slot_status(
+        # The ledger is read (in one query) only for the weeks whose slot has come.
+        timings = [(sub, self._timing(sub)) for sub in subscriptions]
+        wanted = [(sub.id, t.slot.key) for sub, t in timings if isinstance(t, Due | TooLate)]
+        ledgers: dict[int, dict[str, Delivery]] = {}
+        for row in self.store.deliveries(keys=wanted):
+            ledgers.setdefault(row.subscription_id, {})[row.slot_key] = row
+        jobs: list[_Job] = []
+        for sub in subscriptions:
+            ledger = ledgers.get(sub.id, {})
+            status = owed_now(
                 sub.schedule,
                 now=self.now,
                 catchup_hours=self.catchup_hours,
                 active_since=sub.active_since,
+                ledger=ledger,
             )
-            for sub in subscriptions
-        }
-        wanted = [
-            (sub.id, status.slot.key)
-            for sub in subscriptions
-            if isinstance(status := statuses[sub.id], Due | TooLate)
-        ]
-        settled = {(d.subscription_id, d.slot_key) for d in self.store.deliveries(keys=wanted)}
-        jobs: list[_Job] = []
-        for sub in subscriptions:
-            status = statuses[sub.id]
-            if (sub.id, status.slot.key) in settled:
-                continue
             if isinstance(status, TooLate):
                 self._skip_too_late(sub, status)
-            elif isinstance(status, Due) and (job := self.claim_job(sub, status.slot)):
-                jobs.append(job)
+            elif isinstance(status, Due):
+                # A row the week still has was closed by Slack's refusal before the
+                # channel was subscribed again: the claim takes its place.
+                reopened = status.slot.key in ledger
+                if job := self.claim_job(sub, status.slot, replace_settled=reopened):
+                    jobs.append(job)
         return jobs
+
+    def _timing(self, sub: Subscription) -> Due | TooLate | NotOwed:
+        return slot_status(
+            sub.schedule,
+            now=self.now,
+            catchup_hours=self.catchup_hours,
+            active_since=sub.active_since,
+        )
 
     def _skip_too_late(self, sub: Subscription, status: TooLate) -> None:
         hours = status.late_by.total_seconds() / 3600
@@ -783,13 +792,15 @@ def _carries_slot(message: dict[str, Any], *, subscription_id: int, slot_key: st
 
 
 def _close_for_good(run: _Run, sub: Subscription, slot_key: str, code: str) -> None:
+    # An earlier attempt may have landed before the channel went: the row says the
+    # outcome is unknown, so subscribing again does not reopen the week (bot.core.owed).
     for delivery in run.store.deliveries(keys=[(sub.id, slot_key)]):
         if delivery.state is DeliveryState.CLAIMED and delivery.claim_token:
             run.store.mark_failed(
                 subscription_id=sub.id,
                 slot_key=slot_key,
                 token=delivery.claim_token,
-                reason=code,
+                reason=f"{code} while checking the history; outcome unknown",
                 now=run.now,
             )
     run.store.pause(subscription_id=sub.id, reason=code, now=run.now)

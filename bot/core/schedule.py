@@ -160,25 +160,6 @@ def _require_aware(instant: datetime) -> None:
         raise ValueError("instants must be timezone-aware")
 
 
-def upcoming_slot(
-    schedule: WeeklySchedule,
-    *,
-    now: datetime,
-    active_since: datetime,
-    catchup_hours: float,
-    settled_keys: frozenset[str] | set[str] = frozenset(),
-) -> Slot:
-    """The slot the channel will get next: the latest one if it is due and not yet
-    settled (it posts on the next tick), else the first later one not settled."""
-    status = slot_status(schedule, now=now, catchup_hours=catchup_hours, active_since=active_since)
-    if isinstance(status, Due) and status.slot.key not in settled_keys:
-        return status.slot
-    slot = next_slot_after(schedule, now)
-    while slot.key in settled_keys:
-        slot = slot_on(schedule, slot.local_date + timedelta(days=DAYS_PER_WEEK))
-    return slot
-
-
 def parse_instant(text: str) -> datetime:
     """An ISO-8601 instant such as `2026-01-05T14:00:00Z` or `2026-01-05T09:00-05:00`.
 

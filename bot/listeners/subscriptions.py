@@ -18,7 +18,8 @@ from slack_sdk.errors import SlackApiError
 from bot import delivery
 from bot.core import blocks, grammar, weekly_replies
 from bot.core.blocks import Message
-from bot.core.schedule import Slot, WeeklySchedule, upcoming_slot
+from bot.core.owed import next_post
+from bot.core.schedule import Slot, WeeklySchedule
 from bot.store.base import DeliveryState, StoreError, Subscription, Vote
 
 if TYPE_CHECKING:
@@ -49,18 +50,14 @@ def _may_manage(services: Services, user_id: str) -> bool:
     return not services.settings.subscribe_requires_admin or services.users.is_admin(user_id)
 
 
-def _next_slot(services: Services, sub: Subscription, now: datetime) -> Slot:
-    settled = {
-        d.slot_key
-        for d in services.store.deliveries(subscription_id=sub.id)
-        if d.state is not DeliveryState.FAILED
-    }
-    return upcoming_slot(
+def next_post_of(services: Services, sub: Subscription, now: datetime) -> Slot:
+    """When the channel's next insight goes out: what post_due will do (bot.core.owed)."""
+    return next_post(
         sub.schedule,
         now=now,
-        active_since=sub.active_since,
         catchup_hours=services.settings.catchup_hours,
-        settled_keys=settled,
+        active_since=sub.active_since,
+        ledger={d.slot_key: d for d in services.store.deliveries(subscription_id=sub.id)},
     )
 
 
@@ -101,7 +98,7 @@ def subscribe(services: Services, command: grammar.Subscribe, body: dict[str, An
     return weekly_replies.subscribed(
         schedule=schedule,
         topics=topics,
-        next_slot=_next_slot(services, sub, now),
+        next_slot=next_post_of(services, sub, now),
         now=now,
         changed=changed,
         joined=joined,
@@ -171,7 +168,7 @@ def show_schedule(
     return weekly_replies.schedule_status(
         schedule=sub.schedule,
         topics=sub.topics,
-        next_slot=None if sub.paused_reason else _next_slot(services, sub, now),
+        next_slot=None if sub.paused_reason else next_post_of(services, sub, now),
         paused_reason=sub.paused_reason,
         last_posted=max(posted, default=None),
         now=now,
@@ -209,13 +206,13 @@ def post_now(services: Services, command: grammar.PostNow, body: dict[str, Any])
     log.info("%s ran post-now in %s: %s", user_id, channel_id, result.message)
     if not result.posted:
         next_line = weekly_replies.next_post_line(
-            _next_slot(services, sub, now), sub.schedule.timezone, now=now
+            next_post_of(services, sub, now), sub.schedule.timezone, now=now
         )
         return blocks.notice(f"Nothing posted: {blocks.escape(result.message)} {next_line}")
     tip = services.catalogue.current().tip(result.outcome.tip_id or "") if result.outcome else None
     return weekly_replies.post_now_done(
         title=tip.title if tip else "the next tip",
-        next_slot=_next_slot(services, sub, now),
+        next_slot=next_post_of(services, sub, now),
         timezone=sub.schedule.timezone,
         now=now,
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.core.owed import DeliveryState  # the core reads the ledger to say what is owed
 from bot.core.schedule import WeeklySchedule
 
 
@@ -23,13 +24,6 @@ class StoreError(Exception):
 
 class StoreUnavailable(StoreError):
     """The database cannot be reached or opened; the message says which and why."""
-
-
-class DeliveryState(enum.StrEnum):
-    CLAIMED = "claimed"  # a process owns the slot and is posting (or died doing so)
-    POSTED = "posted"  # Slack accepted the message; `message_ts` says which
-    SKIPPED = "skipped"  # deliberately not posted (too late, nothing eligible); see `reason`
-    FAILED = "failed"  # Slack refused for good (channel gone, bot removed); see `reason`
 
 
 class Vote(enum.StrEnum):

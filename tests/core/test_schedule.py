@@ -18,7 +18,6 @@ from bot.core.schedule import (
     slot_for_week_of,
     slot_on,
     slot_status,
-    upcoming_slot,
     week_key,
 )
 
@@ -183,30 +182,6 @@ def test_a_catch_up_window_of_zero_posts_only_on_the_dot():
 def test_a_slot_before_the_subscription_began_is_not_owed():
     status = status_at(utc(2026, 1, 5, 16, 0), since=utc(2026, 1, 5, 15, 0))
     assert isinstance(status, NotOwed)
-
-
-def test_upcoming_slot_is_the_due_one_until_it_is_settled():
-    now = utc(2026, 1, 5, 16, 0)
-    due = upcoming_slot(MONDAY_9_NEW_YORK, now=now, active_since=LONG_AGO, catchup_hours=12)
-    assert due.instant == utc(2026, 1, 5, 14, 0)
-    after = upcoming_slot(
-        MONDAY_9_NEW_YORK,
-        now=now,
-        active_since=LONG_AGO,
-        catchup_hours=12,
-        settled_keys={"2026-W02"},
-    )
-    assert after.instant == utc(2026, 1, 12, 14, 0)
-
-
-def test_upcoming_slot_skips_a_week_already_posted_under_an_earlier_schedule():
-    # Posted Monday; on Tuesday the channel moves to Fridays: this week is done.
-    friday = WeeklySchedule(day=4, at=time(9, 0), timezone="America/New_York")
-    tuesday = utc(2026, 1, 6, 15, 0)
-    slot = upcoming_slot(
-        friday, now=tuesday, active_since=tuesday, catchup_hours=12, settled_keys={"2026-W02"}
-    )
-    assert slot.local_date == date(2026, 1, 16)
 
 
 # -- --at ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 
 from bot.core import admin_views, blocks
 from bot.core.schedule import WeeklySchedule
-from bot.listeners.subscriptions import _next_slot
+from bot.listeners.subscriptions import next_post_of
 from bot.store import Vote
 from tests.core.test_tips_file import generate_tips_yaml
 from tests.support.app_server import RunningApp
@@ -115,7 +115,7 @@ def test_the_channels_someone_is_in_show_their_next_post(
     assert "every Friday at 09:00 (America/New_York)" in shown
     for channel in ("CTEAM", "CPRIVATE"):
         sub = app.services.store.subscription(channel)
-        slot = _next_slot(app.services, sub, datetime.now(UTC))
+        slot = next_post_of(app.services, sub, datetime.now(UTC))
         assert f"<!date^{int(slot.instant.timestamp())}^" in shown
     pages = slack_api.calls("users.conversations")
     assert len(pages) == 2  # three channels, two per page, then no more cursor
