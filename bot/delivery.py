@@ -216,6 +216,8 @@ def post_now(
         report=report,
         identity=identity or BotIdentity(client),
     )
+    if subscription.schedule is None:  # paused: its stored schedule cannot be used
+        return PostNowResult(False, subscription.paused_reason or "the schedule cannot be used")
     slot = slot_for_week_of(subscription.schedule, now)
     existing = store.deliveries(keys=[(subscription.id, slot.key)])
     if existing and existing[0].state in (DeliveryState.POSTED, DeliveryState.CLAIMED):
@@ -269,7 +271,7 @@ class _Run:
         ]
 
     def due_jobs(self) -> list[_Job]:
-        subscriptions = self.store.subscriptions()
+        subscriptions = [sub for sub in self.store.subscriptions() if sub.receiving]
         # The ledger is read (in one query) only for the weeks whose slot has come.
         timings = [(sub, self._timing(sub)) for sub in subscriptions]
         wanted = [(sub.id, t.slot.key) for sub, t in timings if isinstance(t, Due | TooLate)]

@@ -168,7 +168,7 @@ def show_schedule(
     return weekly_replies.schedule_status(
         schedule=sub.schedule,
         topics=sub.topics,
-        next_slot=None if sub.paused_reason else next_post_of(services, sub, now),
+        next_slot=next_post_of(services, sub, now) if sub.receiving else None,
         paused_reason=sub.paused_reason,
         last_posted=max(posted, default=None),
         now=now,

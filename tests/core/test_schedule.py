@@ -18,6 +18,7 @@ from bot.core.schedule import (
     slot_for_week_of,
     slot_on,
     slot_status,
+    stored_schedule,
     week_key,
 )
 
@@ -141,8 +142,42 @@ def test_slot_for_the_week_is_the_same_key_whichever_day_it_falls_on():
 def test_the_schedule_rejects_a_day_out_of_range_and_an_unknown_zone():
     with pytest.raises(ValueError):
         WeeklySchedule(day=7, at=time(9, 0), timezone="UTC")
-    with pytest.raises(Exception, match="Mars"):
+    with pytest.raises(ValueError, match="Mars"):
         WeeklySchedule(day=0, at=time(9, 0), timezone="Mars/Olympus_Mons")
+
+
+@pytest.mark.parametrize(
+    ("weekday", "post_time", "timezone", "named"),
+    [
+        (0, "09:00", "Mars/Olympus", ["the timezone 'Mars/Olympus'"]),
+        (0, "09:00", "America", ["the timezone 'America'"]),  # a folder of zones
+        (0, "09:00", "/etc/localtime", ["the timezone '/etc/localtime'"]),
+        (0, "09:00", "", ["the timezone ''"]),
+        (0, "09:00", "x" * 300, ["the timezone 'xxx"]),  # longer than a file name may be
+        (7, "09:00", "UTC", ["the day 7"]),
+        (-1, "09:00", "UTC", ["the day -1"]),
+        ("monday", "09:00", "UTC", ["the day 'monday'"]),
+        (True, "09:00", "UTC", ["the day True"]),
+        (0, "24:00", "UTC", ["the time '24:00'"]),
+        (0, "9am", "UTC", ["the time '9am'"]),
+        (0, "\x1b[2K09:00", "UTC", ["the time '\\x1b[2K09:00'"]),  # shown escaped
+        (9, "25:99", "Mars/Olympus", ["the day 9", "the timezone 'Mars/Olympus'", "'25:99'"]),
+    ],
+)
+def test_a_stored_schedule_that_cannot_be_used_names_every_bad_value(
+    weekday, post_time, timezone, named
+):
+    with pytest.raises(ValueError) as refused:
+        stored_schedule(weekday=weekday, post_time=post_time, timezone=timezone)
+    for words in named:
+        assert words in str(refused.value)
+    assert "\x1b" not in str(refused.value)
+
+
+def test_a_stored_schedule_that_can_be_used_is_read_back():
+    assert stored_schedule(weekday=4, post_time="7:05", timezone="Europe/Berlin") == (
+        WeeklySchedule(day=4, at=time(7, 5), timezone="Europe/Berlin")
+    )
 
 
 def test_naive_instants_are_refused():

@@ -16,6 +16,7 @@ from bot.core.schedule import WeeklySchedule, slot_for_week_of
 from bot.delivery import EVENT_TYPE, post_due
 from bot.store import Vote
 from tests.support.app_server import HttpReply, RunningApp
+from tests.support.databases import corrupt_subscription
 from tests.support.slack_validation import assert_no_broadcast, assert_valid_message
 
 ADMIN = "UBOSS"  # in ADMIN_USER_IDS
@@ -352,3 +353,31 @@ def test_after_a_refused_post_now_and_a_re_subscribe_the_promised_post_is_made(a
     assert [o.channel_id for o in report.posted] == [CHANNEL]  # the promise is kept
     assert len(weekly_posts(slack_api)) == 1
     assert date_token(reply_to(app, "schedule", user=MEMBER)) > promised  # next week's, now
+
+
+# -- a stored schedule that can no longer be used ------------------------------------------
+
+
+def test_schedule_shows_an_unreadable_timezone_as_a_pause_with_its_fix(app):
+    reply_to(app, "subscribe")
+    corrupt_subscription(app.services.store.engine, CHANNEL, timezone="Mars/Olympus")
+
+    message = reply_to(app, "schedule", user=MEMBER)
+
+    assert "Paused" in message["text"] and "Mars/Olympus" in message["text"]
+    assert "/pmtip subscribe" in message["text"] and "valid timezone" in message["text"]
+    assert "Next post" not in message["text"]
+    refused = reply_to(app, "post-now")
+    assert "Paused" in refused["text"] and "Mars/Olympus" in refused["text"]
+
+    updated = reply_to(app, "subscribe tue 08:45 Europe/Berlin")  # the fix
+    assert "Updated" in updated["text"] and "Next post" in updated["text"]
+    assert stored(app).receiving
+    assert "Paused" not in reply_to(app, "schedule", user=MEMBER)["text"]
+
+
+def test_an_unreadable_weekday_or_time_is_explained_too(app):
+    reply_to(app, "subscribe")
+    corrupt_subscription(app.services.store.engine, CHANNEL, weekday=9, post_time="25:99")
+    message = reply_to(app, "schedule", user=MEMBER)
+    assert "Paused" in message["text"] and "/pmtip subscribe" in message["text"]

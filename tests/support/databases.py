@@ -10,6 +10,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -76,3 +77,16 @@ def hold_sqlite_write_lock(path: Path) -> sqlite3.Connection:
     writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     writer.execute("BEGIN IMMEDIATE")
     return writer
+
+
+def corrupt_subscription(engine: Any, channel_id: str, **values: Any) -> None:
+    """Write values into a subscription row behind the store's back (a hand edit, a
+    restore on a host whose tzdata lacks the zone)."""
+    from sqlalchemy import text
+
+    assignments = ", ".join(f"{column} = :{column}" for column in values)
+    with engine.begin() as connection:
+        connection.execute(
+            text(f"UPDATE subscriptions SET {assignments} WHERE channel_id = :channel_id"),
+            {**values, "channel_id": channel_id},
+        )
