@@ -196,3 +196,30 @@ def test_auth_test_is_asked_once_per_run_and_once_per_process(store, client, sla
         ticker.now = lambda n=n: AFTER_LEASE + n * week
         assert len(ticker.tick().reconciled) == 3
     assert len(slack_api.calls("auth.test")) == 1  # the clock process asks once
+
+
+def test_a_failed_auth_test_is_asked_again_after_a_minute_not_on_every_message(client, slack_api):
+    from bot.identity import ASK_AGAIN_AFTER_SECONDS, BotIdentity, Identity
+
+    clock = [1000.0]
+    identity = BotIdentity(client, monotonic=lambda: clock[0])
+    auth_test_broken = break_auth_test(slack_api)
+    assert identity.get() is None and identity.get() is None
+    assert len(slack_api.calls("auth.test")) == 1
+    auth_test_broken.clear()
+    clock[0] += ASK_AGAIN_AFTER_SECONDS
+    assert identity.get() == Identity(bot_id=BOT_ID, app_id=None)
+    assert identity.get() is identity.get()
+    assert len(slack_api.calls("auth.test")) == 2
+
+
+def test_a_message_is_ours_by_our_bot_id_or_by_our_app_id_when_slack_names_one():
+    from bot.identity import Identity
+
+    ours = Identity(bot_id="B1", app_id="A1")
+    assert ours.wrote({"bot_id": "B1"})
+    assert ours.wrote({"app_id": "A1"}) and ours.wrote({"bot_profile": {"app_id": "A1"}})
+    assert not ours.wrote({"bot_id": "B2", "app_id": "A2", "user": "UBOT"})
+    assert not ours.wrote({"user": "UBOT", "text": "copied"})
+    no_app = Identity(bot_id="B1", app_id=None)
+    assert not no_app.wrote({"app_id": None}) and not no_app.wrote({})
