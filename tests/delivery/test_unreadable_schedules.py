@@ -33,7 +33,8 @@ def test_the_other_channels_are_posted_and_the_bad_one_is_left_alone(store, clie
     assert sorted(o.channel_id for o in report.posted) == ["C1", "C3"]
     assert weekly_posts(slack_api, "CBAD") == []
     assert "Mars/Olympus" in store.subscription("CBAD").paused_reason
-    assert run(store, client, MONDAY_SLOT + timedelta(days=7)).posted[0].channel_id == "C1"
+    next_week = run(store, client, MONDAY_SLOT + timedelta(days=7))
+    assert sorted(o.channel_id for o in next_week.posted) == ["C1", "C3"]
 
 
 def test_an_orphaned_claim_of_the_bad_channel_is_settled_without_breaking_the_run(
