@@ -205,16 +205,26 @@ def post_now(services: Services, command: grammar.PostNow, body: dict[str, Any])
     )
     log.info("%s ran post-now in %s: %s", user_id, channel_id, result.message)
     if not result.posted:
-        next_line = weekly_replies.next_post_line(
-            next_post_of(services, sub, now), sub.schedule.timezone, now=now
-        )
-        return blocks.notice(f"Nothing posted: {blocks.escape(result.message)} {next_line}")
+        after = _what_comes_next(services, sub, now)
+        return blocks.notice(f"Nothing posted: {blocks.escape(result.message)} {after}")
     tip = services.catalogue.current().tip(result.outcome.tip_id or "") if result.outcome else None
     return weekly_replies.post_now_done(
         title=tip.title if tip else "the next tip",
         next_slot=next_post_of(services, sub, now),
         timezone=sub.schedule.timezone,
         now=now,
+    )
+
+
+def _what_comes_next(services: Services, sub: Subscription, now: datetime) -> str:
+    """The next post, or, if the attempt just paused the channel, why none will come."""
+    current = services.store.subscription(sub.channel_id)
+    if current is not None and current.paused_reason:
+        return weekly_replies.pause_line(current.paused_reason)
+    if current is None or current.schedule is None or not current.receiving:
+        return ""  # unsubscribed meanwhile
+    return weekly_replies.next_post_line(
+        next_post_of(services, current, now), current.schedule.timezone, now=now
     )
 
 

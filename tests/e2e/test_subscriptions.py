@@ -289,6 +289,8 @@ def test_post_now_into_a_channel_slack_refuses_pauses_it_and_explains(app, slack
     message = reply_to(app, "post-now")
     assert "Nothing posted" in message["text"] and "is_archived" in message["text"]
     assert stored(app).paused_reason == "is_archived"
+    # paused now: no post is promised, and the fix is given instead
+    assert "Next post" not in message["text"] and "Unarchive it" in message["text"]
 
 
 def test_stats_show_deliveries_and_votes_most_useful_first(app, slack_api):
