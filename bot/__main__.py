@@ -260,7 +260,7 @@ def run_post_due(settings: Settings, args: argparse.Namespace) -> int:
     from bot.catalogue_source import read_catalogue
     from bot.delivery import post_due
     from bot.scheduler import delivery_client
-    from bot.store import open_store
+    from bot.store import StoreError, open_store
 
     at = args.at or datetime.now(UTC)  # --at was checked by the parser
     catalogue, problems = read_catalogue(settings.tips_path)
@@ -277,12 +277,15 @@ def run_post_due(settings: Settings, args: argparse.Namespace) -> int:
             now=at,
             catchup_hours=settings.catchup_hours,
         )
+    except StoreError as error:
+        print(f"post-due at {at.isoformat()}: {error}; nothing was posted", file=sys.stderr)
+        return 1
     finally:
         store.close()
     for line in report.lines():
         print(line)
     print(f"post-due at {at.isoformat()}: {report.summary()}")
-    return 0
+    return 1 if report.failed else 0  # 1: something due was left for the next run
 
 
 def _exit_on_sigterm() -> None:

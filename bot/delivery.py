@@ -39,15 +39,17 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core import blocks, rotation
 from bot.core.catalogue import Catalogue
-from bot.core.schedule import Due, Slot, TooLate, slot_for_week_of, slot_status
+from bot.core.owed import SLACK_REFUSALS, owed_now
+from bot.core.schedule import Due, NotOwed, Slot, TooLate, slot_for_week_of, slot_status
+from bot.identity import BotIdentity
 from bot.slack_limits import CONVERSATIONS_HISTORY_PAGE
-from bot.store.base import Delivery, DeliveryState, Store, StoreUnavailable, Subscription
+from bot.store.base import Delivery, DeliveryState, Store, StoreError, Subscription
 
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "pmtip_weekly_insight"
 # Slack's answers that mean "this channel cannot receive posts until someone acts".
-PAUSING_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
+PAUSING_ERRORS = SLACK_REFUSALS
 # Answers that mean the whole run cannot post anywhere; stop starting new posts.
 FATAL_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
@@ -156,12 +158,15 @@ def post_due(
     policy: DeliveryPolicy = DEFAULT_POLICY,
     clock: Clock | None = None,
     cancel: threading.Event | None = None,
+    identity: BotIdentity | None = None,
 ) -> DeliveryReport:
     """Post every weekly insight due at `now`, each slot once. Safe to repeat and to race.
 
     `client` should have no retry handlers of its own: the retries here know
     which failures may have posted and check before posting again. Setting
     `cancel` (on SIGTERM) stops new posts; slots not yet posted are released.
+    `identity` (the bot's own ids, for telling its posts apart) is asked of
+    Slack at most once per run when not passed in; a long-lived process passes one.
     """
     report = DeliveryReport()
     run = _Run(
@@ -172,6 +177,7 @@ def post_due(
         catchup_hours=catchup_hours,
         policy=policy,
         report=report,
+        identity=identity or BotIdentity(client),
         cancel=cancel or threading.Event(),
     )
     jobs = run.reconcile_jobs()
@@ -197,6 +203,7 @@ def post_now(
     now: datetime,
     policy: DeliveryPolicy = DEFAULT_POLICY,
     clock: Clock | None = None,
+    identity: BotIdentity | None = None,
 ) -> PostNowResult:
     """Post the channel's next insight now, as this week's slot (so it is not posted again)."""
     report = DeliveryReport()
@@ -208,7 +215,10 @@ def post_now(
         catchup_hours=0,
         policy=policy,
         report=report,
+        identity=identity or BotIdentity(client),
     )
+    if subscription.schedule is None:  # paused: its stored schedule cannot be used
+        return PostNowResult(False, subscription.paused_reason or "the schedule cannot be used")
     slot = slot_for_week_of(subscription.schedule, now)
     existing = store.deliveries(keys=[(subscription.id, slot.key)])
     if existing and existing[0].state in (DeliveryState.POSTED, DeliveryState.CLAIMED):
@@ -238,6 +248,7 @@ class _Run:
     catchup_hours: float
     policy: DeliveryPolicy
     report: DeliveryReport
+    identity: BotIdentity  # whose messages count as our posts
     cancel: threading.Event = field(default_factory=threading.Event)  # shutting down
     stop: threading.Event = field(default_factory=threading.Event)  # Slack refused the token
 
@@ -261,32 +272,40 @@ class _Run:
         ]
 
     def due_jobs(self) -> list[_Job]:
-        subscriptions = self.store.subscriptions()
-        statuses = {
-            sub.id: slot_status(
+        subscriptions = [sub for sub in self.store.subscriptions() if sub.receiving]
+        # The ledger is read (in one query) only for the weeks whose slot has come.
+        timings = [(sub, self._timing(sub)) for sub in subscriptions]
+        wanted = [(sub.id, t.slot.key) for sub, t in timings if isinstance(t, Due | TooLate)]
+        ledgers: dict[int, dict[str, Delivery]] = {}
+        for row in self.store.deliveries(keys=wanted):
+            ledgers.setdefault(row.subscription_id, {})[row.slot_key] = row
+        jobs: list[_Job] = []
+        for sub in subscriptions:
+            ledger = ledgers.get(sub.id, {})
+            status = owed_now(
                 sub.schedule,
                 now=self.now,
                 catchup_hours=self.catchup_hours,
                 active_since=sub.active_since,
+                ledger=ledger,
             )
-            for sub in subscriptions
-        }
-        wanted = [
-            (sub.id, status.slot.key)
-            for sub in subscriptions
-            if isinstance(status := statuses[sub.id], Due | TooLate)
-        ]
-        settled = {(d.subscription_id, d.slot_key) for d in self.store.deliveries(keys=wanted)}
-        jobs: list[_Job] = []
-        for sub in subscriptions:
-            status = statuses[sub.id]
-            if (sub.id, status.slot.key) in settled:
-                continue
             if isinstance(status, TooLate):
                 self._skip_too_late(sub, status)
-            elif isinstance(status, Due) and (job := self.claim_job(sub, status.slot)):
-                jobs.append(job)
+            elif isinstance(status, Due):
+                # A row the week still has was closed by Slack's refusal before the
+                # channel was subscribed again: the claim takes its place.
+                reopened = status.slot.key in ledger
+                if job := self.claim_job(sub, status.slot, replace_settled=reopened):
+                    jobs.append(job)
         return jobs
+
+    def _timing(self, sub: Subscription) -> Due | TooLate | NotOwed:
+        return slot_status(
+            sub.schedule,
+            now=self.now,
+            catchup_hours=self.catchup_hours,
+            active_since=sub.active_since,
+        )
 
     def _skip_too_late(self, sub: Subscription, status: TooLate) -> None:
         hours = status.late_by.total_seconds() / 3600
@@ -377,15 +396,21 @@ class _Job:
             if isinstance(self.state, _Reconcile):
                 return self._reconcile(self.state)
             return self._post(self.state)
-        except StoreUnavailable as error:
-            # The claim (if any) stays; a later run settles it after the lease.
-            log.error("database error while delivering: %s", error)
-            self._report_unfinished("failed", f"database error: {error}")
+        except StoreError as error:
+            # Left for later, never dropped: a claim that failed left no row, so the
+            # next tick claims again; one that stays is settled after the lease.
+            log.error("%s: %s; left for the next tick", self._label(), error)
+            self._report_unfinished("failed", str(error))
             return None
         except Exception:
             log.exception("unexpected error while delivering")
             self._report_unfinished("failed", "unexpected error; see the log")
             return None
+
+    def _label(self) -> str:
+        state = self.state
+        slot_key = state.slot_key if isinstance(state, _Post) else state.claim.slot_key
+        return f"{state.sub.channel_id} {slot_key}"
 
     def _report_unfinished(self, kind: str, detail: str) -> None:
         state = self.state
@@ -715,7 +740,10 @@ _CHANNEL_GONE = object()  # the channel cannot be read any more; the subscriptio
 
 
 def _find_posted(run: _Run, sub: Subscription, slot_key: str) -> str | object | None:
-    """The ts of this slot's message if the channel has it; None if it does not."""
+    """The ts of this slot's message if the channel has it; None if it does not.
+
+    Only a message this bot wrote counts: anyone can copy the metadata. When the
+    bot's own ids cannot be learnt, a message carrying the metadata is unknown."""
     cursor: str | None = None
     for _ in range(run.policy.history_pages):
         try:
@@ -740,7 +768,18 @@ def _find_posted(run: _Run, sub: Subscription, slot_key: str) -> str | object | 
             log.warning("%s: conversations.history failed: %s", sub.channel_id, error)
             return _UNKNOWN
         for message in page.get("messages") or []:
-            if _is_our_post(message, subscription_id=sub.id, slot_key=slot_key):
+            if not _carries_slot(message, subscription_id=sub.id, slot_key=slot_key):
+                continue
+            identity = run.identity.get()
+            if identity is None:
+                log.warning(
+                    "%s %s: a message carries this week's metadata, but auth.test cannot "
+                    "say whether this bot wrote it",
+                    sub.channel_id,
+                    slot_key,
+                )
+                return _UNKNOWN
+            if identity.wrote(message):
                 return str(message.get("ts"))
         cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
         if not page.get("has_more") or not cursor:
@@ -748,7 +787,7 @@ def _find_posted(run: _Run, sub: Subscription, slot_key: str) -> str | object | 
     return None
 
 
-def _is_our_post(message: dict[str, Any], *, subscription_id: int, slot_key: str) -> bool:
+def _carries_slot(message: dict[str, Any], *, subscription_id: int, slot_key: str) -> bool:
     metadata = message.get("metadata") or {}
     payload = metadata.get("event_payload") or {}
     return (
@@ -759,13 +798,15 @@ def _is_our_post(message: dict[str, Any], *, subscription_id: int, slot_key: str
 
 
 def _close_for_good(run: _Run, sub: Subscription, slot_key: str, code: str) -> None:
+    # An earlier attempt may have landed before the channel went: the row says the
+    # outcome is unknown, so subscribing again does not reopen the week (bot.core.owed).
     for delivery in run.store.deliveries(keys=[(sub.id, slot_key)]):
         if delivery.state is DeliveryState.CLAIMED and delivery.claim_token:
             run.store.mark_failed(
                 subscription_id=sub.id,
                 slot_key=slot_key,
                 token=delivery.claim_token,
-                reason=code,
+                reason=f"{code} while checking the history; outcome unknown",
                 now=run.now,
             )
     run.store.pause(subscription_id=sub.id, reason=code, now=run.now)

@@ -22,8 +22,9 @@ from slack_sdk import WebClient
 
 from bot.catalogue_source import CatalogueSource
 from bot.delivery import DEFAULT_POLICY, DeliveryPolicy, DeliveryReport, post_due
+from bot.identity import BotIdentity
 from bot.settings import Settings
-from bot.store.base import Store, StoreUnavailable
+from bot.store.base import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,11 @@ class WeeklyTicker:
     policy: DeliveryPolicy = DEFAULT_POLICY
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     cancel: threading.Event = field(default_factory=threading.Event)
+    identity: BotIdentity | None = None  # the bot's own ids: asked of Slack once per process
+
+    def __post_init__(self) -> None:
+        if self.identity is None:
+            self.identity = BotIdentity(self.client)
 
     def tick(self) -> DeliveryReport | None:
         if self.cancel.is_set():
@@ -64,8 +70,9 @@ class WeeklyTicker:
                 catchup_hours=self.catchup_hours,
                 policy=self.policy,
                 cancel=self.cancel,
+                identity=self.identity,
             )
-        except StoreUnavailable as error:
+        except StoreError as error:
             log.error("weekly insight: %s; trying again next tick", error)
         except Exception:  # the next tick must still come
             log.exception("weekly insight: the tick failed; trying again next tick")

@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.admins import UserDirectory
 from bot.catalogue_source import CatalogueSource
+from bot.identity import BotIdentity
 from bot.listeners import actions, commands, failures, home
 from bot.recent import RecentTips
 from bot.reloader import AdminNotifier, NoticeLedger, Reloader
@@ -43,6 +44,7 @@ class Services:
     users: UserDirectory
     store: Store  # subscriptions, the delivery ledger, votes (bot.store.base)
     delivery_client: WebClient  # no retry handlers: bot.delivery retries by itself
+    identity: BotIdentity  # the bot's own ids (auth.test, once): whose posts are ours
     reloader: Reloader  # polls the tips file; started per process by build_app's middleware
     recent: RecentTips = field(default_factory=RecentTips)
     # Finishes the /pmtip commands that call Slack or the database, after the ack.
@@ -70,6 +72,7 @@ def build_client(settings: Settings, *, timeout: int = 10) -> WebClient:
 
 def build_services(settings: Settings) -> Services:
     client = build_client(settings)
+    posting_client = delivery_client(settings)
     source = CatalogueSource(settings.tips_path)
     source.reload()
     return Services(
@@ -78,7 +81,8 @@ def build_services(settings: Settings) -> Services:
         catalogue=source,
         users=UserDirectory(client, admin_ids=settings.admin_user_ids),
         store=open_store(settings.database_url.reveal() or None),  # raises StoreUnavailable
-        delivery_client=delivery_client(settings),
+        delivery_client=posting_client,
+        identity=BotIdentity(posting_client),
         reloader=Reloader(
             source,
             interval=settings.reload_seconds,

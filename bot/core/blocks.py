@@ -23,6 +23,7 @@ HEADER_MAX = 150
 SECTION_MAX = 3000
 BUTTON_TEXT_MAX = 75
 BUTTON_VALUE_MAX = 2000
+BLOCK_ID_MAX = 255
 CONTEXT_TEXT_MAX = 2000
 FALLBACK_MAX = 40000
 ECHO_MAX = 200  # how much of a person's own text is echoed back
@@ -84,11 +85,17 @@ def context(*mrkdwn: str) -> Block:
 
 
 def button(text: str, action_id: str, value: str, *, style: str | None = None) -> Block:
+    # A value is an id the click must bring back whole: cutting it would name another
+    # tip or none. The tips file keeps ids far shorter; refuse rather than cut.
+    if len(value) > BUTTON_VALUE_MAX:
+        raise ValueError(
+            f"button value of {len(value)} characters; Slack allows {BUTTON_VALUE_MAX}"
+        )
     element: Block = {
         "type": "button",
         "text": {"type": "plain_text", "text": clip(text, BUTTON_TEXT_MAX), "emoji": True},
         "action_id": action_id,
-        "value": value[:BUTTON_VALUE_MAX],
+        "value": value,
     }
     if style:
         element["style"] = style
@@ -96,7 +103,9 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None) -
 
 
 def actions(block_id: str, *elements: Block) -> Block:
-    return {"type": "actions", "block_id": block_id[:255], "elements": list(elements[:25])}
+    if len(block_id) > BLOCK_ID_MAX:  # ids are unique per message: a cut one could clash
+        raise ValueError(f"block_id of {len(block_id)} characters; Slack allows {BLOCK_ID_MAX}")
+    return {"type": "actions", "block_id": block_id, "elements": list(elements[:25])}
 
 
 def divider() -> Block:

@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 AUDIENCES = ("business", "platform", "infrastructure")
+# The one limit on a tip id, in characters. The tips file (validator and schema),
+# the store's columns and the buttons all hold this much: an id travels whole as a
+# button value (Slack allows 2,000) and in a block id ("weekly:" + id, Slack allows 255).
+TIP_ID_MAX = 200
 
 # Words too common to say anything about which tip is wanted.
 _STOP_WORDS = frozenset(

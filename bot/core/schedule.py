@@ -15,6 +15,7 @@ first occurrence. Either way the slot has exactly one instant.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -28,6 +29,10 @@ CALENDAR_MARGIN = timedelta(weeks=4)
 EARLIEST_INSTANT = datetime.min.replace(tzinfo=UTC) + CALENDAR_MARGIN
 LATEST_INSTANT = datetime.max.replace(tzinfo=UTC, microsecond=0) - CALENDAR_MARGIN
 
+# The start of a paused_reason given to a stored schedule that cannot be used.
+UNUSABLE_SCHEDULE = "unusable_schedule"
+_HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
 
 @dataclass(frozen=True, slots=True)
 class WeeklySchedule:
@@ -36,9 +41,52 @@ class WeeklySchedule:
     timezone: str  # IANA name, e.g. "Europe/Berlin"
 
     def __post_init__(self) -> None:
-        if not 0 <= self.day < DAYS_PER_WEEK:
-            raise ValueError(f"day must be 0 (Monday) to 6 (Sunday), not {self.day}")
-        ZoneInfo(self.timezone)  # raises for an unknown zone
+        problems = _day_and_zone_problems(self.day, self.timezone)
+        if not isinstance(self.at, time):
+            problems.append(f"the time {self.at!r} is not a time of day")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+def known_timezone(name: object) -> bool:
+    """Whether this host's tzdata has the zone (tzdata changes; a database moves)."""
+    if not isinstance(name, str) or not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (LookupError, ValueError, OSError):  # unknown, malformed, a folder, too long
+        return False
+    return True
+
+
+def _day_and_zone_problems(day: object, timezone: object) -> list[str]:
+    problems = []
+    if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day < DAYS_PER_WEEK:
+        problems.append(f"the day {day!r} is not 0 (Monday) to 6 (Sunday)")
+    if not known_timezone(timezone):
+        problems.append(f"the timezone {timezone!r} is not one this host knows")
+    return problems
+
+
+def stored_schedule(*, weekday: object, post_time: object, timezone: object) -> WeeklySchedule:
+    """The schedule a stored row describes (its time as "HH:MM").
+
+    Raises ValueError naming every value that cannot be used, in words fit for
+    `/pmtip schedule`; values are quoted with repr, so none can break a log line.
+    """
+    problems = _day_and_zone_problems(weekday, timezone)
+    match = _HH_MM.match(post_time) if isinstance(post_time, str) else None
+    if match is None:
+        problems.append(f"the time {post_time!r} is not a time of day (HH:MM, 00:00 to 23:59)")
+    if problems or match is None:
+        raise ValueError("; ".join(problems))
+    at = time(int(match[1]), int(match[2]))
+    return WeeklySchedule(day=weekday, at=at, timezone=timezone)  # type: ignore[arg-type]
+
+
+def unusable_schedule_reason(problem: str) -> str:
+    """The paused_reason of a subscription whose stored schedule cannot be used."""
+    return f"{UNUSABLE_SCHEDULE}: {problem}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,25 +213,6 @@ def slot_status(
 def _require_aware(instant: datetime) -> None:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError("instants must be timezone-aware")
-
-
-def upcoming_slot(
-    schedule: WeeklySchedule,
-    *,
-    now: datetime,
-    active_since: datetime,
-    catchup_hours: float,
-    settled_keys: frozenset[str] | set[str] = frozenset(),
-) -> Slot:
-    """The slot the channel will get next: the latest one if it is due and not yet
-    settled (it posts on the next tick), else the first later one not settled."""
-    status = slot_status(schedule, now=now, catchup_hours=catchup_hours, active_since=active_since)
-    if isinstance(status, Due) and status.slot.key not in settled_keys:
-        return status.slot
-    slot = next_slot_after(schedule, now)
-    while slot.key in settled_keys:
-        slot = slot_on(schedule, slot.local_date + timedelta(days=DAYS_PER_WEEK))
-    return slot
 
 
 def parse_instant(text: str) -> datetime:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import yaml
 
 from bot.core import blocks
-from bot.core.catalogue import AUDIENCES, Catalogue, Tip, Topic, normalize_word
+from bot.core.catalogue import AUDIENCES, TIP_ID_MAX, Catalogue, Tip, Topic, normalize_word
 from bot.core.problems import Problem, ProblemLog, shown
 from bot.core.yaml_anchors import anchor_problems, may_hold_anchors
 from bot.core.yaml_syntax import syntax_problem
@@ -48,7 +48,7 @@ QUOTE_SHOWN = 600  # tip_blocks clips the quote here; a longer one would be cut
 
 # Raw limits, in characters as typed (the schema's maxLength); the rendered
 # checks below are stricter when the text contains `&`, `<` or `>`.
-ID_MAX = 200  # ids travel in button values (2,000) and block ids (255, "weekly:" + id)
+ID_MAX = TIP_ID_MAX  # see bot.core.catalogue; the store's columns hold as much
 SLUG_MAX = 60
 # The Home tab shows each topic as a button reading "Title (N)": room for the count.
 TOPIC_TITLE_MAX = blocks.BUTTON_TEXT_MAX - len(" (9999)")

@@ -12,7 +12,7 @@ from bot.core import blocks
 from bot.core.blocks import Message
 from bot.core.catalogue import Catalogue
 from bot.core.grammar import DAY_NAMES
-from bot.core.schedule import Slot, WeeklySchedule
+from bot.core.schedule import UNUSABLE_SCHEDULE, Slot, WeeklySchedule
 
 # What to do about each reason a subscription is paused.
 PAUSE_ADVICE = {
@@ -22,7 +22,13 @@ PAUSE_ADVICE = {
     "then run `/pmtip subscribe` again.",
     "is_archived": "This channel is archived. Unarchive it, then run `/pmtip subscribe` again.",
 }
+UNUSABLE_SCHEDULE_ADVICE = (
+    "Subscribe again with a valid timezone, day and time, for example "
+    "`/pmtip subscribe monday 09:00 Europe/Berlin` (without a timezone, yours in Slack is used)."
+)
+PROBLEM_SHOWN = 300  # characters of a stored value's problem shown back
 STATS_LIST_SIZE = 10
+VOTE_NOT_SAVED = "Sorry, your vote was not saved; please try again."
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +110,7 @@ def subscribed(
 
 def schedule_status(
     *,
-    schedule: WeeklySchedule,
+    schedule: WeeklySchedule | None,  # None: the stored one cannot be used (see paused_reason)
     topics: Sequence[str],
     next_slot: Slot | None,
     paused_reason: str | None,
@@ -113,19 +119,38 @@ def schedule_status(
 ) -> Message:
     lines = [
         f":calendar: This channel gets the PM insight of the week {describe_schedule(schedule)}."
+        if schedule
+        else ":calendar: This channel is subscribed to the PM insight of the week."
     ]
     if paused_reason:
-        advice = PAUSE_ADVICE.get(paused_reason, "Run `/pmtip subscribe` again to resume.")
-        lines.append(
-            f":warning: *Paused*: Slack refused my last post (`{blocks.escape(paused_reason)}`). "
-            f"{advice}"
-        )
-    elif next_slot is not None:
+        lines.append(pause_line(paused_reason))
+    elif next_slot is not None and schedule is not None:
         lines.append(next_post_line(next_slot, schedule.timezone, now=now))
     lines.append(_topics_line(topics))
     if last_posted is not None:
-        lines.append(f"Last posted: {local_time_text(last_posted, schedule.timezone)}.")
+        zone = schedule.timezone if schedule else "UTC"
+        lines.append(f"Last posted: {local_time_text(last_posted, zone)}.")
     return blocks.notice("\n".join(lines))
+
+
+def pause_line(paused_reason: str) -> str:
+    """Why the weekly post is paused, and how to resume it."""
+    code, _, problem = paused_reason.partition(": ")
+    if code == UNUSABLE_SCHEDULE:
+        shown = blocks.escape(blocks.clip(problem, PROBLEM_SHOWN))
+        return (
+            f":warning: *Paused*: the stored schedule cannot be used: {shown}. "
+            f"{UNUSABLE_SCHEDULE_ADVICE}"
+        )
+    advice = PAUSE_ADVICE.get(paused_reason, "Run `/pmtip subscribe` again to resume.")
+    return (
+        f":warning: *Paused*: Slack refused my last post (`{blocks.escape(paused_reason)}`). "
+        f"{advice}"
+    )
+
+
+def vote_not_saved() -> Message:
+    return blocks.notice(VOTE_NOT_SAVED)
 
 
 def not_subscribed() -> Message:

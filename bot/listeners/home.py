@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core import admin_views, blocks, grammar, replies, weekly_replies
 from bot.core.admin_views import CatalogueStatus, ChannelPost
-from bot.listeners.subscriptions import _next_slot
+from bot.listeners.subscriptions import next_post_of
 from bot.slack_limits import USERS_CONVERSATIONS_PAGE
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def _channels_of(services: Services, user_id: str, *, now: datetime) -> list[Cha
         posts = []
         for channel_id in sorted(member_of):
             sub = subscriptions[channel_id]
-            slot = _next_slot(services, sub, now)
+            slot = next_post_of(services, sub, now)
             posts.append(
                 ChannelPost(
                     channel_id=channel_id,

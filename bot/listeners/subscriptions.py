@@ -18,8 +18,9 @@ from slack_sdk.errors import SlackApiError
 from bot import delivery
 from bot.core import blocks, grammar, weekly_replies
 from bot.core.blocks import Message
-from bot.core.schedule import Slot, WeeklySchedule, upcoming_slot
-from bot.store.base import DeliveryState, Subscription, Vote
+from bot.core.owed import next_post
+from bot.core.schedule import Slot, WeeklySchedule
+from bot.store.base import DeliveryState, StoreError, Subscription, Vote
 
 if TYPE_CHECKING:
     from bot.slack_app import Services
@@ -49,18 +50,14 @@ def _may_manage(services: Services, user_id: str) -> bool:
     return not services.settings.subscribe_requires_admin or services.users.is_admin(user_id)
 
 
-def _next_slot(services: Services, sub: Subscription, now: datetime) -> Slot:
-    settled = {
-        d.slot_key
-        for d in services.store.deliveries(subscription_id=sub.id)
-        if d.state is not DeliveryState.FAILED
-    }
-    return upcoming_slot(
+def next_post_of(services: Services, sub: Subscription, now: datetime) -> Slot:
+    """When the channel's next insight goes out: what post_due will do (bot.core.owed)."""
+    return next_post(
         sub.schedule,
         now=now,
-        active_since=sub.active_since,
         catchup_hours=services.settings.catchup_hours,
-        settled_keys=settled,
+        active_since=sub.active_since,
+        ledger={d.slot_key: d for d in services.store.deliveries(subscription_id=sub.id)},
     )
 
 
@@ -101,7 +98,7 @@ def subscribe(services: Services, command: grammar.Subscribe, body: dict[str, An
     return weekly_replies.subscribed(
         schedule=schedule,
         topics=topics,
-        next_slot=_next_slot(services, sub, now),
+        next_slot=next_post_of(services, sub, now),
         now=now,
         changed=changed,
         joined=joined,
@@ -171,7 +168,7 @@ def show_schedule(
     return weekly_replies.schedule_status(
         schedule=sub.schedule,
         topics=sub.topics,
-        next_slot=None if sub.paused_reason else _next_slot(services, sub, now),
+        next_slot=next_post_of(services, sub, now) if sub.receiving else None,
         paused_reason=sub.paused_reason,
         last_posted=max(posted, default=None),
         now=now,
@@ -204,19 +201,30 @@ def post_now(services: Services, command: grammar.PostNow, body: dict[str, Any])
         catalogue=services.catalogue.current(),
         subscription=sub,
         now=now,
+        identity=services.identity,
     )
     log.info("%s ran post-now in %s: %s", user_id, channel_id, result.message)
     if not result.posted:
-        next_line = weekly_replies.next_post_line(
-            _next_slot(services, sub, now), sub.schedule.timezone, now=now
-        )
-        return blocks.notice(f"Nothing posted: {blocks.escape(result.message)} {next_line}")
+        after = _what_comes_next(services, sub, now)
+        return blocks.notice(f"Nothing posted: {blocks.escape(result.message)} {after}")
     tip = services.catalogue.current().tip(result.outcome.tip_id or "") if result.outcome else None
     return weekly_replies.post_now_done(
         title=tip.title if tip else "the next tip",
-        next_slot=_next_slot(services, sub, now),
+        next_slot=next_post_of(services, sub, now),
         timezone=sub.schedule.timezone,
         now=now,
+    )
+
+
+def _what_comes_next(services: Services, sub: Subscription, now: datetime) -> str:
+    """The next post, or, if the attempt just paused the channel, why none will come."""
+    current = services.store.subscription(sub.channel_id)
+    if current is not None and current.paused_reason:
+        return weekly_replies.pause_line(current.paused_reason)
+    if current is None or current.schedule is None or not current.receiving:
+        return ""  # unsubscribed meanwhile
+    return weekly_replies.next_post_line(
+        next_post_of(services, current, now), current.schedule.timezone, now=now
     )
 
 
@@ -246,7 +254,7 @@ HANDLERS: dict[type, Callable[..., Message]] = {
 def vote_listener(services: Services, vote: Vote) -> Callable[..., None]:
     def record_vote(body: dict[str, Any], respond: Respond) -> None:
         user_id = str((body.get("user") or {}).get("id") or "")
-        tip_id = str(((body.get("actions") or [{}])[0]).get("value") or "")[:128]
+        tip_id = str(((body.get("actions") or [{}])[0]).get("value") or "")
         channel_id = str((body.get("channel") or {}).get("id") or "") or None
         if not user_id or not tip_id:
             return
@@ -258,9 +266,15 @@ def vote_listener(services: Services, vote: Vote) -> Callable[..., None]:
             )
             respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
             return
-        before = services.store.record_vote(
-            user_id=user_id, tip_id=tip_id, vote=vote, channel_id=channel_id, now=_now()
-        )
+        try:  # the store waits out another writer up to its deadline, then fails aloud
+            before = services.store.record_vote(
+                user_id=user_id, tip_id=tip_id, vote=vote, channel_id=channel_id, now=_now()
+            )
+        except StoreError as error:
+            log.error("the vote of %s on %s was not saved: %s", user_id, tip_id, error)
+            message = weekly_replies.vote_not_saved()
+            respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
+            return
         other = Vote.NOT_FOR_ME if vote is Vote.USEFUL else Vote.USEFUL
         changed = f" (it was “{VOTE_LABELS[before]}”)" if before and before is not vote else ""
         message = blocks.notice(

@@ -14,18 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.core.owed import DeliveryState  # the core reads the ledger to say what is owed
 from bot.core.schedule import WeeklySchedule
 
 
-class StoreUnavailable(Exception):
+class StoreError(Exception):
+    """The database failed an operation (nothing of it was kept); the message says why."""
+
+
+class StoreUnavailable(StoreError):
     """The database cannot be reached or opened; the message says which and why."""
-
-
-class DeliveryState(enum.StrEnum):
-    CLAIMED = "claimed"  # a process owns the slot and is posting (or died doing so)
-    POSTED = "posted"  # Slack accepted the message; `message_ts` says which
-    SKIPPED = "skipped"  # deliberately not posted (too late, nothing eligible); see `reason`
-    FAILED = "failed"  # Slack refused for good (channel gone, bot removed); see `reason`
 
 
 class Vote(enum.StrEnum):
@@ -37,7 +35,9 @@ class Vote(enum.StrEnum):
 class Subscription:
     id: int
     channel_id: str
-    schedule: WeeklySchedule
+    # None when the stored values cannot be used (a timezone this host's tzdata lacks,
+    # a hand edit): the store then pauses the subscription and says why in paused_reason.
+    schedule: WeeklySchedule | None
     topics: tuple[str, ...]  # empty: every topic
     subscribed_by: str  # user id of whoever last subscribed the channel
     active: bool  # False after /pmtip unsubscribe
@@ -48,7 +48,7 @@ class Subscription:
     @property
     def receiving(self) -> bool:
         """Subscribed and not paused: the scheduler posts to it."""
-        return self.active and self.paused_reason is None
+        return self.active and self.paused_reason is None and self.schedule is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +113,11 @@ class Store(Protocol):
         ...
 
     def subscriptions(self, *, receiving_only: bool = True) -> list[Subscription]:
-        """Subscriptions, by id; by default only those the scheduler posts to."""
+        """Subscriptions, by id; by default only those the scheduler posts to.
+
+        Reading never fails on one bad row: a subscription whose stored schedule
+        cannot be used comes back with `schedule=None`, paused (the first reader
+        records the pause and logs it, once), so it costs only its own channel."""
         ...
 
     def pause(self, *, subscription_id: int, reason: str, now: datetime) -> None:

@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,14 +46,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
-from bot.core.schedule import WeeklySchedule
+from bot.core.catalogue import TIP_ID_MAX
+from bot.core.schedule import WeeklySchedule, stored_schedule, unusable_schedule_reason
 from bot.store import migrate
 from bot.store.base import (
     Delivery,
     DeliveryState,
     RotationPosition,
+    StoreError,
     StoreUnavailable,
     Subscription,
     TipStats,
@@ -114,7 +116,7 @@ deliveries = Table(
     Column("slot_at", DateTime(timezone=True), nullable=False),
     Column("state", String(16), nullable=False),
     Column("claim_token", String(64), nullable=True),
-    Column("tip_id", String(128), nullable=True),
+    Column("tip_id", String(TIP_ID_MAX), nullable=True),
     Column("round", Integer, nullable=True),
     Column("message_ts", String(32), nullable=True),
     Column("reason", Text, nullable=True),
@@ -129,7 +131,7 @@ votes = Table(
     "votes",
     metadata,
     Column("user_id", String(32), primary_key=True),
-    Column("tip_id", String(128), primary_key=True),
+    Column("tip_id", String(TIP_ID_MAX), primary_key=True),
     Column("vote", String(16), nullable=False),
     Column("channel_id", String(32), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -145,7 +147,11 @@ def create_store_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+        # The busy timeout is a write's deadline: SQLite retries the lock held by
+        # another writer until then, and the write fails aloud after it.
+        # `?timeout=SECONDS` in the URL sets it; pysqlite reads it from there.
+        waits = {} if "timeout" in parsed.query else {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+        engine = create_engine(url, connect_args=waits)
         _take_write_lock_at_begin(engine)
         return engine
     engine = create_engine(
@@ -278,6 +284,8 @@ class SqlStore:
                 yield connection
         except OperationalError as error:
             raise StoreUnavailable(f"database error: {_first_line(error)}") from error
+        except DBAPIError as error:  # refused (a value, a constraint, a trigger): rolled back
+            raise StoreError(f"database error: {_first_line(error)}") from error
 
     @contextmanager
     def _deadline(self, connection: Connection) -> Iterator[None]:
@@ -367,12 +375,10 @@ class SqlStore:
 
     def subscription(self, channel_id: str) -> Subscription | None:
         with self._tx() as connection:
-            try:
-                return self._subscription_where(
-                    connection, subscriptions.c.channel_id == channel_id
-                )
-            except LookupError:
-                return None
+            found = _read_subscriptions(
+                connection, _subscription_select().where(subscriptions.c.channel_id == channel_id)
+            )
+        return found[0] if found else None
 
     def subscriptions(self, *, receiving_only: bool = True) -> list[Subscription]:
         query = _subscription_select().order_by(subscriptions.c.id)
@@ -381,7 +387,8 @@ class SqlStore:
                 subscriptions.c.active.is_(True), subscriptions.c.paused_reason.is_(None)
             )
         with self._tx() as connection:
-            return [_subscription(row) for row in connection.execute(query)]
+            found = _read_subscriptions(connection, query)
+        return [sub for sub in found if sub.receiving] if receiving_only else found
 
     def pause(self, *, subscription_id: int, reason: str, now: datetime) -> None:
         with self._tx() as connection:
@@ -392,10 +399,8 @@ class SqlStore:
             )
 
     def _subscription_where(self, connection: Connection, condition: Any) -> Subscription:
-        row = connection.execute(_subscription_select().where(condition)).one_or_none()
-        if row is None:
-            raise LookupError("no such subscription")
-        return _subscription(row)
+        (found,) = _read_subscriptions(connection, _subscription_select().where(condition))
+        return found
 
     # -- the ledger ----------------------------------------------------------
 
@@ -667,16 +672,52 @@ def _subscription_select() -> Any:
     )
 
 
-def _subscription(row: Row[Any]) -> Subscription:
-    hour, minute = (int(part) for part in row.post_time.split(":"))
+def _read_subscriptions(connection: Connection, query: Any) -> list[Subscription]:
+    """The subscriptions the query selects. A row whose schedule cannot be used is
+    paused here, by the first reader to see it (the update is the once-only gate
+    for the log line too), so each caller gets it back paused."""
+    found = []
+    for row in connection.execute(query).all():
+        try:
+            schedule: WeeklySchedule | None = stored_schedule(
+                weekday=row.weekday, post_time=row.post_time, timezone=row.timezone
+            )
+            pause = row.paused_reason
+        except ValueError as problem:
+            schedule = None
+            pause = row.paused_reason or unusable_schedule_reason(str(problem))
+            if row.paused_reason is None:
+                _pause_unusable(connection, row, pause)
+        found.append(_subscription(row, schedule=schedule, paused_reason=pause))
+    return found
+
+
+def _pause_unusable(connection: Connection, row: Row[Any], reason: str) -> None:
+    paused = connection.execute(
+        update(subscriptions)
+        .where(subscriptions.c.id == row.id, subscriptions.c.paused_reason.is_(None))
+        .values(paused_reason=reason)
+    ).rowcount
+    if paused:
+        log.warning(
+            "paused the weekly insight of %s: its stored schedule cannot be used (%s); "
+            "`/pmtip subscribe` in the channel, with a valid timezone, resumes it",
+            row.channel_id,
+            reason.partition(": ")[2],
+        )
+
+
+def _subscription(
+    row: Row[Any], *, schedule: WeeklySchedule | None, paused_reason: str | None
+) -> Subscription:
     return Subscription(
         id=row.id,
         channel_id=row.channel_id,
-        schedule=WeeklySchedule(day=row.weekday, at=time(hour, minute), timezone=row.timezone),
+        schedule=schedule,
         topics=tuple(t for t in row.topics.split(",") if t),
         subscribed_by=row.subscribed_by,
         active=bool(row.active),
-        paused_reason=row.paused_reason,
+        paused_reason=paused_reason,
         active_since=_utc(row.active_since),
         rotation_seed=row.seed,
     )

@@ -18,7 +18,7 @@ from bot.core.schedule import (
     slot_for_week_of,
     slot_on,
     slot_status,
-    upcoming_slot,
+    stored_schedule,
     week_key,
 )
 
@@ -142,8 +142,42 @@ def test_slot_for_the_week_is_the_same_key_whichever_day_it_falls_on():
 def test_the_schedule_rejects_a_day_out_of_range_and_an_unknown_zone():
     with pytest.raises(ValueError):
         WeeklySchedule(day=7, at=time(9, 0), timezone="UTC")
-    with pytest.raises(Exception, match="Mars"):
+    with pytest.raises(ValueError, match="Mars"):
         WeeklySchedule(day=0, at=time(9, 0), timezone="Mars/Olympus_Mons")
+
+
+@pytest.mark.parametrize(
+    ("weekday", "post_time", "timezone", "named"),
+    [
+        (0, "09:00", "Mars/Olympus", ["the timezone 'Mars/Olympus'"]),
+        (0, "09:00", "America", ["the timezone 'America'"]),  # a folder of zones
+        (0, "09:00", "/etc/localtime", ["the timezone '/etc/localtime'"]),
+        (0, "09:00", "", ["the timezone ''"]),
+        (0, "09:00", "x" * 300, ["the timezone 'xxx"]),  # longer than a file name may be
+        (7, "09:00", "UTC", ["the day 7"]),
+        (-1, "09:00", "UTC", ["the day -1"]),
+        ("monday", "09:00", "UTC", ["the day 'monday'"]),
+        (True, "09:00", "UTC", ["the day True"]),
+        (0, "24:00", "UTC", ["the time '24:00'"]),
+        (0, "9am", "UTC", ["the time '9am'"]),
+        (0, "\x1b[2K09:00", "UTC", ["the time '\\x1b[2K09:00'"]),  # shown escaped
+        (9, "25:99", "Mars/Olympus", ["the day 9", "the timezone 'Mars/Olympus'", "'25:99'"]),
+    ],
+)
+def test_a_stored_schedule_that_cannot_be_used_names_every_bad_value(
+    weekday, post_time, timezone, named
+):
+    with pytest.raises(ValueError) as refused:
+        stored_schedule(weekday=weekday, post_time=post_time, timezone=timezone)
+    for words in named:
+        assert words in str(refused.value)
+    assert "\x1b" not in str(refused.value)
+
+
+def test_a_stored_schedule_that_can_be_used_is_read_back():
+    assert stored_schedule(weekday=4, post_time="7:05", timezone="Europe/Berlin") == (
+        WeeklySchedule(day=4, at=time(7, 5), timezone="Europe/Berlin")
+    )
 
 
 def test_naive_instants_are_refused():
@@ -183,30 +217,6 @@ def test_a_catch_up_window_of_zero_posts_only_on_the_dot():
 def test_a_slot_before_the_subscription_began_is_not_owed():
     status = status_at(utc(2026, 1, 5, 16, 0), since=utc(2026, 1, 5, 15, 0))
     assert isinstance(status, NotOwed)
-
-
-def test_upcoming_slot_is_the_due_one_until_it_is_settled():
-    now = utc(2026, 1, 5, 16, 0)
-    due = upcoming_slot(MONDAY_9_NEW_YORK, now=now, active_since=LONG_AGO, catchup_hours=12)
-    assert due.instant == utc(2026, 1, 5, 14, 0)
-    after = upcoming_slot(
-        MONDAY_9_NEW_YORK,
-        now=now,
-        active_since=LONG_AGO,
-        catchup_hours=12,
-        settled_keys={"2026-W02"},
-    )
-    assert after.instant == utc(2026, 1, 12, 14, 0)
-
-
-def test_upcoming_slot_skips_a_week_already_posted_under_an_earlier_schedule():
-    # Posted Monday; on Tuesday the channel moves to Fridays: this week is done.
-    friday = WeeklySchedule(day=4, at=time(9, 0), timezone="America/New_York")
-    tuesday = utc(2026, 1, 6, 15, 0)
-    slot = upcoming_slot(
-        friday, now=tuesday, active_since=tuesday, catchup_hours=12, settled_keys={"2026-W02"}
-    )
-    assert slot.local_date == date(2026, 1, 16)
 
 
 # -- --at ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from bot.core.catalogue import Catalogue, Tip, Topic
-from bot.core.schedule import WeeklySchedule, slot_on
+from bot.core.schedule import WeeklySchedule, slot_on, unusable_schedule_reason
 from bot.core.weekly_replies import (
     TipTally,
     describe_schedule,
@@ -13,6 +13,7 @@ from bot.core.weekly_replies import (
     schedule_status,
     slack_date,
     stats,
+    vote_not_saved,
 )
 from tests.support.slack_validation import assert_no_broadcast, assert_valid_message
 
@@ -65,6 +66,30 @@ def test_a_paused_schedule_explains_the_fix_and_shows_no_next_post():
     assert "Paused" in message.text and "Unarchive" in message.text
     assert "Next post" not in message.text
     assert "Last posted: Monday 5 January 2026, 09:00 UTC" in message.text
+    assert_valid_message(message.as_kwargs())
+
+
+def test_an_unusable_stored_schedule_is_shown_as_a_pause_with_its_fix():
+    problem = "the timezone '<!channel> Mars/Olympus' is not one this host knows"
+    message = schedule_status(
+        schedule=None,
+        topics=("ai-fit",),
+        next_slot=None,
+        paused_reason=unusable_schedule_reason(problem),
+        last_posted=datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
+        now=datetime(2026, 1, 7, tzinfo=UTC),
+    )
+    assert "*Paused*: the stored schedule cannot be used" in message.text
+    assert "Mars/Olympus" in message.text and "valid timezone" in message.text
+    assert "/pmtip subscribe monday 09:00 Europe/Berlin" in message.text
+    assert "Last posted: Monday 5 January 2026, 09:00 UTC" in message.text
+    assert_no_broadcast(message.as_kwargs())
+    assert_valid_message(message.as_kwargs())
+
+
+def test_a_vote_that_was_not_saved_says_so():
+    message = vote_not_saved()
+    assert message.text == "Sorry, your vote was not saved; please try again."
     assert_valid_message(message.as_kwargs())
 
 

@@ -308,3 +308,22 @@ def test_post_now_into_an_unusable_channel_pauses_and_says_why(store, client, sl
     )
     assert not result.posted and result.message == code
     assert store.subscription("C1").paused_reason == code
+
+
+def test_a_week_refused_to_post_now_is_owed_again_after_subscribing_again(store, client, slack_api):
+    (sub,) = subscribe_all(store, ["C1"])
+    early_monday = MONDAY_SLOT - timedelta(hours=4)
+    slack_api.fail("chat.postMessage", error="not_in_channel")
+    refused = post_now(
+        store=store, client=client, catalogue=CATALOGUE, subscription=sub, now=early_monday
+    )
+    assert not refused.posted and store.subscription("C1").paused_reason == "not_in_channel"
+    assert run(store, client, MONDAY_SLOT).posted == []  # paused: nothing owed
+
+    (again,) = subscribe_all(store, ["C1"], now=early_monday + timedelta(hours=1))
+    first, second = run(store, client, MONDAY_SLOT), run(store, client, MONDAY_SLOT)
+    assert [o.slot_key for o in first.posted] == ["2026-W02"] and second.posted == []
+    (row,) = store.deliveries(subscription_id=again.id)
+    assert row.state is DeliveryState.POSTED
+    assert len(weekly_posts(slack_api, "C1")) == 1
+    assert_ledger_agrees_with_slack(store, slack_api)

@@ -13,10 +13,11 @@ import pytest
 
 from bot.core import admin_views, blocks
 from bot.core.schedule import WeeklySchedule
-from bot.listeners.subscriptions import _next_slot
+from bot.listeners.subscriptions import next_post_of
 from bot.store import Vote
 from tests.core.test_tips_file import generate_tips_yaml
 from tests.support.app_server import RunningApp
+from tests.support.databases import corrupt_subscription
 from tests.support.signing import JSON, block_actions_payload, event_body
 from tests.support.slack_api import FakeSlackApi
 from tests.support.slack_validation import assert_valid_message, assert_valid_view
@@ -115,11 +116,24 @@ def test_the_channels_someone_is_in_show_their_next_post(
     assert "every Friday at 09:00 (America/New_York)" in shown
     for channel in ("CTEAM", "CPRIVATE"):
         sub = app.services.store.subscription(channel)
-        slot = _next_slot(app.services, sub, datetime.now(UTC))
+        slot = next_post_of(app.services, sub, datetime.now(UTC))
         assert f"<!date^{int(slot.instant.timestamp())}^" in shown
     pages = slack_api.calls("users.conversations")
     assert len(pages) == 2  # three channels, two per page, then no more cursor
     assert all(p.params["user"] == MEMBER for p in pages)
+
+
+def test_a_channel_with_an_unreadable_schedule_does_not_hide_the_others(
+    app: RunningApp,
+) -> None:
+    subscribe(app, "CTEAM", zone="Europe/Berlin")
+    subscribe(app, "CRANDOM", zone="Asia/Tokyo")
+    corrupt_subscription(app.services.store.engine, "CRANDOM", timezone="Mars/Olympus")
+    view = open_home(app, MEMBER)
+    shown = json.dumps(view)
+    assert "<#CTEAM>" in shown and "every Monday at 09:00 (Europe/Berlin)" in shown
+    assert "<#CRANDOM>" not in shown  # paused: it gets no post to show
+    assert "couldn't look up your channels" not in shown
 
 
 def test_no_subscriptions_means_no_membership_lookup(

@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.schedule import WeeklySchedule, upcoming_slot
-from bot.delivery import EVENT_TYPE
+from bot.core.owed import next_post
+from bot.core.schedule import WeeklySchedule, slot_for_week_of
+from bot.delivery import EVENT_TYPE, post_due
 from bot.store import Vote
 from tests.support.app_server import HttpReply, RunningApp
+from tests.support.databases import corrupt_subscription
 from tests.support.slack_validation import assert_no_broadcast, assert_valid_message
 
 ADMIN = "UBOSS"  # in ADMIN_USER_IDS
@@ -61,8 +63,12 @@ def test_an_admin_subscribes_with_the_defaults_in_their_own_timezone(app, slack_
     assert sub.schedule == WeeklySchedule(day=0, at=time(9, 0), timezone="Europe/Berlin")
     assert sub.subscribed_by == ADMIN and sub.receiving
     assert "every Monday at 09:00 (Europe/Berlin)" in message["text"]
-    expected = upcoming_slot(
-        sub.schedule, now=sub.active_since, active_since=sub.active_since, catchup_hours=12
+    expected = next_post(
+        sub.schedule,
+        now=sub.active_since,
+        active_since=sub.active_since,
+        catchup_hours=12,
+        ledger={},
     )
     assert date_token(message) == int(expected.instant.timestamp())
     local = expected.instant.astimezone(ZoneInfo("Europe/Berlin"))
@@ -221,7 +227,9 @@ def test_anyone_can_see_the_schedule_with_the_exact_next_post(app):
     sub = stored(app)
     assert "every Tuesday at 08:45 (Europe/Berlin)" in message["text"]
     now = datetime.now(UTC)
-    expected = upcoming_slot(sub.schedule, now=now, active_since=sub.active_since, catchup_hours=12)
+    expected = next_post(
+        sub.schedule, now=now, active_since=sub.active_since, catchup_hours=12, ledger={}
+    )
     assert date_token(message) == int(expected.instant.timestamp())
 
 
@@ -281,6 +289,8 @@ def test_post_now_into_a_channel_slack_refuses_pauses_it_and_explains(app, slack
     message = reply_to(app, "post-now")
     assert "Nothing posted" in message["text"] and "is_archived" in message["text"]
     assert stored(app).paused_reason == "is_archived"
+    # paused now: no post is promised, and the fix is given instead
+    assert "Next post" not in message["text"] and "Unarchive it" in message["text"]
 
 
 def test_stats_show_deliveries_and_votes_most_useful_first(app, slack_api):
@@ -320,3 +330,64 @@ def test_the_bot_posts_in_a_public_channel_it_joined_without_chat_write_public(a
     reply_to(app, "subscribe", channel="CPUBLIC")
     reply_to(app, "post-now", channel="CPUBLIC")
     assert len(slack_api.posted("CPUBLIC")) == 1
+
+
+def later_this_week() -> str:
+    """A `day HH:MM zone` whose slot this (local ISO) week is still to come."""
+    for zone in ("UTC", "Pacific/Pago_Pago"):  # Pago Pago is 11 hours behind UTC
+        local = datetime.now(ZoneInfo(zone))
+        if (local.weekday(), local.hour) < (6, 23):
+            return f"sunday 23:59 {zone}"
+    raise AssertionError("unreachable: Pago Pago is at most Sunday 13:00 when UTC is 23:00")
+
+
+def test_after_a_refused_post_now_and_a_re_subscribe_the_promised_post_is_made(app, slack_api):
+    schedule = later_this_week()
+    reply_to(app, f"subscribe {schedule}")
+    slack_api.fail("chat.postMessage", error="not_in_channel")
+    assert "not_in_channel" in reply_to(app, "post-now")["text"]  # the week's row: failed
+    assert stored(app).paused_reason == "not_in_channel"
+    reply_to(app, f"subscribe {schedule}")  # invited back: subscribing again lifts the pause
+
+    promised = date_token(reply_to(app, "schedule", user=MEMBER))
+    this_week = slot_for_week_of(stored(app).schedule, datetime.now(UTC))
+    assert promised == int(this_week.instant.timestamp())  # this week is owed again
+
+    report = post_due(
+        store=app.services.store,
+        client=app.services.delivery_client,
+        catalogue=app.services.catalogue.current(),
+        now=datetime.fromtimestamp(promised, UTC),
+        catchup_hours=app.services.settings.catchup_hours,
+    )
+    assert [o.channel_id for o in report.posted] == [CHANNEL]  # the promise is kept
+    assert len(weekly_posts(slack_api)) == 1
+    assert date_token(reply_to(app, "schedule", user=MEMBER)) > promised  # next week's, now
+
+
+# -- a stored schedule that can no longer be used ------------------------------------------
+
+
+def test_schedule_shows_an_unreadable_timezone_as_a_pause_with_its_fix(app):
+    reply_to(app, "subscribe")
+    corrupt_subscription(app.services.store.engine, CHANNEL, timezone="Mars/Olympus")
+
+    message = reply_to(app, "schedule", user=MEMBER)
+
+    assert "Paused" in message["text"] and "Mars/Olympus" in message["text"]
+    assert "/pmtip subscribe" in message["text"] and "valid timezone" in message["text"]
+    assert "Next post" not in message["text"]
+    refused = reply_to(app, "post-now")
+    assert "Paused" in refused["text"] and "Mars/Olympus" in refused["text"]
+
+    updated = reply_to(app, "subscribe tue 08:45 Europe/Berlin")  # the fix
+    assert "Updated" in updated["text"] and "Next post" in updated["text"]
+    assert stored(app).receiving
+    assert "Paused" not in reply_to(app, "schedule", user=MEMBER)["text"]
+
+
+def test_an_unreadable_weekday_or_time_is_explained_too(app):
+    reply_to(app, "subscribe")
+    corrupt_subscription(app.services.store.engine, CHANNEL, weekday=9, post_time="25:99")
+    message = reply_to(app, "schedule", user=MEMBER)
+    assert "Paused" in message["text"] and "/pmtip subscribe" in message["text"]

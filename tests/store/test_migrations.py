@@ -10,11 +10,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from bot.store import open_store
+from bot.store import Vote, open_store
 from bot.store.migrate import current_revision, head_revision, upgrade
 from bot.store.sql import create_store_engine, metadata
 
 FIRST_REVISION = "0001"
+BEFORE_WIDE_TIP_IDS = "0002"  # tip ids held 128 characters; the tips file allows more
 NOW = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
 
 
@@ -125,3 +126,61 @@ def test_processes_starting_at_once_migrate_once_and_all_start(database_url):
         assert versions == 1
     finally:
         engine.dispose()
+
+
+def test_a_database_at_0002_keeps_its_rows_and_then_holds_the_longest_tip_ids(database_url):
+    from bot.core.catalogue import TIP_ID_MAX
+
+    engine = create_store_engine(database_url)
+    upgrade(engine, revision=BEFORE_WIDE_TIP_IDS)
+    old_id = "o" * 128  # the longest id the old columns held
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO subscriptions (id, channel_id, weekday, post_time, timezone, topics, "
+                "subscribed_by, active, paused_reason, active_since, created_at, updated_at) "
+                "VALUES (3, 'CWIDE', 0, '09:00', 'UTC', '', 'U1', :yes, NULL, :now, :now, :now)"
+            ),
+            {"now": NOW, "yes": True},
+        )
+        connection.execute(
+            text("INSERT INTO rotations (subscription_id, seed, round) VALUES (3, 'seed', 0)")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO deliveries (subscription_id, slot_key, slot_at, state, claim_token, "
+                "tip_id, round, message_ts, reason, claimed_at, updated_at) VALUES (3, "
+                "'2026-W01', :now, 'posted', 'tok', :tip, 0, '1.5', NULL, :now, :now)"
+            ),
+            {"now": NOW, "tip": old_id},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO votes (user_id, tip_id, vote, channel_id, created_at, updated_at) "
+                "VALUES ('U9', :tip, 'useful', 'CWIDE', :now, :now)"
+            ),
+            {"now": NOW, "tip": old_id},
+        )
+    engine.dispose()
+
+    store = open_store(database_url)
+    try:
+        assert current_revision(store.engine) == head_revision()
+        (row,) = store.deliveries(subscription_id=3)
+        assert (row.tip_id, row.message_ts, row.state.value) == (old_id, "1.5", "posted")
+        assert [(s.tip_id, s.deliveries, s.useful) for s in store.tip_stats()] == [(old_id, 1, 1)]
+        longest = "n" * TIP_ID_MAX
+        assert store.claim(
+            subscription_id=3,
+            slot_key="2026-W02",
+            slot_at=NOW,
+            tip_id=longest,
+            round=0,
+            token="t2",
+            now=NOW,
+        )
+        store.record_vote(user_id="U9", tip_id=longest, vote=Vote.USEFUL, channel_id=None, now=NOW)
+        assert store.rotation_position(3).previous == longest
+        assert {s.tip_id for s in store.tip_stats()} == {old_id, longest}
+    finally:
+        store.close()

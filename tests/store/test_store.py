@@ -366,3 +366,24 @@ def test_a_file_that_is_not_a_database_is_one_clear_error(tmp_path):
     junk.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreUnavailable, match=r"junk\.sqlite3"):
         open_store(f"sqlite:///{junk}")
+
+
+# -- tip ids of any length the tips file allows ---------------------------------------
+
+
+def test_a_tip_id_of_the_longest_length_the_tips_file_allows_is_kept_whole(store):
+    from bot.core.catalogue import TIP_ID_MAX
+
+    longest = "t" * TIP_ID_MAX
+    sub = subscribe(store)
+    token = claim(store, sub.id, tip=longest)
+    assert token is not None
+    assert store.rotation_position(sub.id).previous == longest
+    assert store.mark_posted(
+        subscription_id=sub.id, slot_key="2026-W02", token=token, message_ts="1.1", now=T0
+    )
+    store.record_vote(user_id="U1", tip_id=longest, vote=Vote.USEFUL, channel_id="C1", now=T0)
+    (stats,) = store.tip_stats()
+    assert (stats.tip_id, stats.deliveries, stats.useful) == (longest, 1, 1)
+    (row,) = store.deliveries(subscription_id=sub.id)
+    assert row.tip_id == longest

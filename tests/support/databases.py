@@ -6,9 +6,11 @@ saying why."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -67,3 +69,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return sqlite_url(tmp_path)
     return request.getfixturevalue("fresh_postgres")
+
+
+def hold_sqlite_write_lock(path: Path) -> sqlite3.Connection:
+    """Another writer on the SQLite file, in a transaction holding the write lock until
+    the returned connection commits, rolls back or closes (from any thread)."""
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    return writer
+
+
+def corrupt_subscription(engine: Any, channel_id: str, **values: Any) -> None:
+    """Write values into a subscription row behind the store's back (a hand edit, a
+    restore on a host whose tzdata lacks the zone)."""
+    from sqlalchemy import text
+
+    assignments = ", ".join(f"{column} = :{column}" for column in values)
+    with engine.begin() as connection:
+        connection.execute(
+            text(f"UPDATE subscriptions SET {assignments} WHERE channel_id = :channel_id"),
+            {**values, "channel_id": channel_id},
+        )

@@ -205,6 +205,13 @@ class FakeSlackApi:
                 )
             )
 
+    def add_message(self, channel: str, **fields: Any) -> str:
+        """Put a message in the channel's history as someone else wrote it; its ts."""
+        with self._lock:
+            message = {"type": "message", "ts": self._next_ts(), **fields}
+            self._channel(channel).messages.append(message)
+        return str(message["ts"])
+
     def set_handler(self, method: str, handler: Handler) -> None:
         """Answer `method` with handler(params) -> (status, headers, body)."""
         with self._lock:
