@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 
 import pytest
 
+from bot.core.owed import DeliveryState, next_post
 from bot.core.schedule import (
     Due,
     NotOwed,
@@ -274,8 +276,9 @@ def test_every_slot_question_has_an_answer_at_the_first_and_last_accepted_instan
     upcoming = next_slot_after(schedule, now)
     assert latest.instant <= now < upcoming.instant
     assert slot_status(schedule, now=now, catchup_hours=167, active_since=latest.instant)
-    after_a_settled_week = upcoming_slot(
-        schedule, now=now, active_since=now, catchup_hours=167, settled_keys={upcoming.key}
+    posted = SimpleNamespace(state=DeliveryState.POSTED, reason=None, updated_at=now)
+    after_a_settled_week = next_post(
+        schedule, now=now, active_since=now, catchup_hours=167, ledger={upcoming.key: posted}
     )
     assert after_a_settled_week.key != upcoming.key
     this_week = slot_for_week_of(schedule, now)
