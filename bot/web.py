@@ -171,6 +171,10 @@ def serve(
                 "accesslog": None,
                 "timeout": 30,
                 "graceful_timeout": 25,  # Heroku sends SIGKILL 30 s after SIGTERM
+                # gunicorn 25+ opens a control socket at one fixed path per user
+                # ($HOME/.gunicorn/gunicorn.ctl), which a second server on the host
+                # would take over; pmtip does not use it.
+                "control_socket_disable": True,
             }
             if on_worker_start is not None:
                 options["post_fork"] = lambda _server, _worker: on_worker_start()
