@@ -50,7 +50,8 @@ def create_asgi_app(app: App, *, signing_secret: str, threads: int) -> AsgiApp:
     async def application(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return  # lifespan is off; pmtip speaks no WebSocket
-        reply = _route(scope["method"], scope["path"], _headers(scope))
+        headers = _headers(scope)
+        reply = _route(scope["method"], scope["path"], headers)
         if reply is None:
             body = await _read_body(receive)
             if body is None:
@@ -60,7 +61,7 @@ def create_asgi_app(app: App, *, signing_secret: str, threads: int) -> AsgiApp:
             else:
                 query = scope.get("query_string", b"").decode("latin-1")
                 loop = asyncio.get_running_loop()
-                reply = await loop.run_in_executor(pool, slack.answer, body, _headers(scope), query)
+                reply = await loop.run_in_executor(pool, slack.answer, body, headers, query)
         await _send(send, reply, head_only=scope["method"] == "HEAD")
 
     return application
