@@ -183,3 +183,47 @@ def test_malformed_bodies_get_a_4xx_and_one_short_log_line_each(bot, signed):
     assert "Traceback" not in "\n".join(logged)
     assert len(logged) <= len(_JUNK), logged
     assert all(len(line) < 200 for line in logged), logged
+
+
+# -- what the front answers by itself, under the production server ------------------------
+
+
+def raw_exchange(port: int, head: str, body: bytes = b"") -> bytes:
+    """Send `head` (and `body`) on a raw connection; the status line of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(head.encode() + body)
+        return connection.makefile("rb").readline()
+
+
+def test_a_body_over_one_megabyte_is_refused_before_the_rest_is_sent(bot):
+    body = slash_command_body("x" * (1024 * 1024), response_url="http://127.0.0.1:9/r")
+    headers = signed_headers(body, SIGNING_SECRET) | {"Content-Length": str(len(body))}
+    head = "POST /slack/events HTTP/1.1\r\nHost: x\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    status_line = raw_exchange(bot.port, head, body[: 64 * 1024])  # the rest never comes
+    assert b" 413 " in status_line, status_line
+
+
+def test_a_chunked_body_over_one_megabyte_is_refused_too(bot):
+    chunk = b"x" * 65536
+    body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(17)) + b"0\r\n\r\n"
+    head = "POST /slack/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+    head += "Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+    status_line = raw_exchange(bot.port, head, body)
+    assert b" 413 " in status_line, status_line
+
+
+PLAIN_ANSWERS = [
+    ("GET", "/healthz", 200),
+    ("HEAD", "/healthz", 200),
+    ("GET", "/", 200),
+    ("GET", "/slack/events", 405),
+    ("POST", "/elsewhere", 404),
+    ("GET", "/../../etc/passwd", 404),
+]
+
+
+def test_other_paths_and_methods_get_plain_answers(bot):
+    for method, path, status in PLAIN_ANSWERS:
+        head = f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+        assert f" {status} ".encode() in raw_exchange(bot.port, head), (method, path)
