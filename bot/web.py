@@ -48,8 +48,11 @@ def create_asgi_app(app: App, *, signing_secret: str, threads: int) -> AsgiApp:
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="web")
 
     async def application(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send, on_shutdown=lambda: pool.shutdown(wait=False))
+            return
         if scope["type"] != "http":
-            return  # lifespan is off; pmtip speaks no WebSocket
+            return  # pmtip speaks no WebSocket
         headers = _headers(scope)
         reply = _route(scope["method"], scope["path"], headers)
         if reply is None:
@@ -65,6 +68,18 @@ def create_asgi_app(app: App, *, signing_secret: str, threads: int) -> AsgiApp:
         await _send(send, reply, head_only=scope["method"] == "HEAD")
 
     return application
+
+
+async def _lifespan(receive: Receive, send: Send, *, on_shutdown: Callable[[], None]) -> None:
+    """The server's start and stop: Bolt's threads go when the server stops."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            on_shutdown()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -167,7 +182,6 @@ def serve(
                 "bind": f"0.0.0.0:{port}",
                 "workers": workers,
                 "worker_class": "asgi",
-                "asgi_lifespan": "off",
                 "loglevel": log_level.lower(),
                 "accesslog": None,
                 "timeout": 30,

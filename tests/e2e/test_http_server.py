@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import socket
 import threading
 import time
@@ -227,3 +228,26 @@ def test_other_paths_and_methods_get_plain_answers(bot):
     for method, path, status in PLAIN_ANSWERS:
         head = f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
         assert f" {status} ".encode() in raw_exchange(bot.port, head), (method, path)
+
+
+def test_each_worker_polls_the_tips_file_from_its_start(slack_api, tmp_path):
+    # No request reaches the workers before the edit: each must have started its
+    # poller right after the fork, not on its first request.
+    tips = tmp_path / "tips.yaml"
+    shutil.copy(TIPS_PATH, tips)
+    settings = {"TIPS_PATH": str(tips), "RELOAD_SECONDS": "0.2", "LOG_LEVEL": "INFO"}
+    with BotProcess(slack_api.base_url, tmp_path, **settings) as bot:
+        loads_at_start = bot.output().count("catalogue loaded")
+        text = tips.read_text()
+        edited = text.replace("[time, focus, priorities]", "[time, focus, priorities, edited]")
+        assert edited != text
+        tips.write_text(edited)
+        deadline = time.monotonic() + 15
+        while bot.output().count("catalogue loaded") < loads_at_start + bot.workers:
+            assert time.monotonic() < deadline, bot.output()
+            time.sleep(0.1)
+        for _ in range(6):  # fresh connections, spread over the workers
+            body = slash_command_body("edited", response_url=slack_api.response_url("e"))
+            status, reply = bot.post_signed(body)
+            assert status == 200
+            assert "topic `leverage`" in reply.decode()  # the new alias is known

@@ -91,7 +91,7 @@ class RunningApp:
         )
         self._socket = socket.create_server(("127.0.0.1", 0))
         config = uvicorn.Config(
-            asgi_app, lifespan="off", http="h11", log_level="warning", access_log=False
+            asgi_app, lifespan="on", http="h11", log_level="warning", access_log=False
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
