@@ -214,6 +214,15 @@ def test_a_chunked_body_over_one_megabyte_is_refused_too(bot):
     assert b" 413 " in status_line, status_line
 
 
+@pytest.mark.parametrize("digits", [4_000, 4_301, 8_000])
+def test_a_content_length_of_thousands_of_digits_gets_a_4xx_and_no_traceback(bot, digits):
+    head = f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: {'9' * digits}\r\n\r\n"
+    status_line = raw_exchange(bot.port, head, b"x")
+    assert status_line.startswith(b"HTTP/1.1 4"), status_line
+    time.sleep(0.2)  # a traceback would be logged just after the connection dropped
+    assert "Traceback" not in bot.output()
+
+
 PLAIN_ANSWERS = [
     ("GET", "/healthz", 200),
     ("HEAD", "/healthz", 200),
