@@ -2,8 +2,10 @@
 
 It gets what pmtip's app gets (the same Web API client, signing secret and
 `process_before_response=True`) and, run as a script, the same server: gunicorn
-with gthread workers, through `bot.web.serve`, with the worker and thread counts
-from the same settings. Only Bolt's own WSGI adapter sits in front of it.
+with ASGI workers, through `bot.web.serve`, with the worker count from the same
+settings. Only Bolt's own ASGI adapter sits in front of it; that adapter runs
+Bolt in the event loop itself, with no thread hand-off (pmtip's front hands
+each request to a thread, so that nothing Bolt does can stall the loop).
 
     SLACK_BOT_TOKEN=... SLACK_SIGNING_SECRET=... PORT=... python benchmarks/bare_app.py
 """
@@ -12,10 +14,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable
 
 from slack_bolt import Ack, App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.asgi import SlackRequestHandler
 
 from bot.settings import Settings, load_settings
 from bot.slack_app import build_client
@@ -38,7 +39,7 @@ def build_bare_app(settings: Settings, *, process_before_response: bool = True) 
     return app
 
 
-def create_wsgi_app(settings: Settings) -> Callable[..., Iterable[bytes]]:
+def create_asgi_app(settings: Settings) -> SlackRequestHandler:
     return SlackRequestHandler(build_bare_app(settings), path=EVENTS_PATH)
 
 
@@ -46,10 +47,9 @@ def main() -> int:
     settings = load_settings(os.environ, mode="http")
     logging.basicConfig(level=settings.log_level)
     serve(
-        create_wsgi_app(settings),
+        create_asgi_app(settings),
         port=settings.port,
         workers=settings.web_concurrency,
-        threads=settings.web_threads,
         log_level=settings.log_level,
     )
     return 0

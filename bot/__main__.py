@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     socket.add_argument(
         "--no-scheduler", action="store_true", help="do not post weekly insights from this process"
     )
-    sub.add_parser("http", help="serve /slack/events on $PORT behind gunicorn")
+    sub.add_parser("http", help="serve /slack/events on $PORT (gunicorn, asyncio workers)")
     sub.add_parser("clock", help="run the weekly-insight scheduler alone")
     sub.add_parser("migrate", help="bring the database schema up to date and exit")
     tip = sub.add_parser("tip", help="print the tip /pmtip would give, without Slack")
@@ -188,17 +188,20 @@ def run_socket(settings: Settings, args: argparse.Namespace) -> int:
 
 def run_http(settings: Settings, args: argparse.Namespace) -> int:
     from bot.slack_app import build_app, build_services
-    from bot.web import create_wsgi_app, serve
+    from bot.web import create_asgi_app, serve
 
     _ignore_oauth_variables()
     services = build_services(settings)
-    wsgi_app = create_wsgi_app(build_app(services))
+    asgi_app = create_asgi_app(
+        build_app(services),
+        signing_secret=settings.signing_secret.reveal(),
+        threads=settings.web_threads,
+    )
     log.info("serving /slack/events on port %s", settings.port)
     serve(
-        wsgi_app,
+        asgi_app,
         port=settings.port,
         workers=settings.web_concurrency,
-        threads=settings.web_threads,
         log_level=settings.log_level,
         on_worker_start=lambda: _start_worker(services),
     )

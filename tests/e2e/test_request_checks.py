@@ -3,6 +3,7 @@ malformed requests. Each gets a clear HTTP status, never a 500 or a traceback.""
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
@@ -11,6 +12,7 @@ from bot.core import blocks
 from tests.support.app_server import RunningApp
 from tests.support.signing import (
     FORM,
+    JSON,
     block_actions_body,
     signature,
     signed_headers,
@@ -148,3 +150,32 @@ def test_other_paths_and_methods_get_plain_answers(app):
     assert app.request("GET", "/").body == b"ok"
     assert app.request("GET", "/slack/events").status == 405
     assert app.request("POST", "/somewhere-else", b"x").status == 404
+
+
+# Junk a stranger can send, unsigned or (by someone holding the secret) signed: each
+# gets a 4xx and at most one short log line, never a traceback in the log.
+_LOG_JUNK = {
+    "payload not JSON": (b"payload=notjson", FORM),
+    "payload nested deep": (b"payload=" + b"%5B" * 100_000, FORM),
+    "JSON nested deep": (b"[" * 100_000, JSON),
+    "JSON a list": (b"[]", JSON),
+    "binary": (b"\xff\xfe\x00garbage", FORM),
+}
+
+
+@pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
+@pytest.mark.parametrize("junk", _LOG_JUNK.values(), ids=_LOG_JUNK.keys())
+def test_junk_gets_a_4xx_and_at_most_one_short_log_line(app, caplog, junk, signed):
+    body, content_type = junk
+    caplog.set_level(logging.DEBUG)
+    if signed:
+        reply = app.post_signed(body, content_type=content_type)
+    else:
+        reply = app.post(body, {"Content-Type": content_type})
+    assert 400 <= reply.status < 500, reply.body[:200]
+    assert reply.status == 401 or signed or body.startswith(b"\xff")
+    said = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert len(said) <= 1, [r.getMessage()[:200] for r in said]
+    for record in said:
+        assert record.exc_info is None, record.getMessage()[:200]
+        assert len(record.getMessage()) < 200

@@ -1,8 +1,9 @@
 """The real pmtip app, served over HTTP on 127.0.0.1 in a thread, for end-to-end tests.
 
 It is built the way `python -m bot http` builds it (settings, services, Bolt
-app, the WSGI wrapper); only the server differs: a threaded wsgiref server in
-place of gunicorn, so a test can reach the app's services directly.
+app, the ASGI front in bot.web); only the server differs: uvicorn in a thread
+in place of gunicorn's ASGI workers, so a test can reach the app's services
+directly. tests/e2e/test_http_process.py runs the production server itself.
 """
 
 from __future__ import annotations
@@ -10,18 +11,20 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import socket
 import tempfile
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import uvicorn
 
 from bot.settings import load_settings
 from bot.slack_app import Services, build_app, build_services
-from bot.web import EVENTS_PATH, create_wsgi_app
+from bot.web import EVENTS_PATH, create_asgi_app
 from tests.support.signing import block_actions_body, signed_headers, slash_command_body
 from tests.support.slack_api import FakeSlackApi
 
@@ -45,15 +48,6 @@ class HttpReply:
             return json.loads(self.body) if self.body else None
         except ValueError:
             return None
-
-
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 def default_env(api: FakeSlackApi) -> dict[str, str]:
@@ -81,27 +75,41 @@ class RunningApp:
         self.settings = load_settings(self.env, mode="http")
         self.signing_secret = self.settings.signing_secret.reveal()
         self.services: Services | None = None
-        self._server: _ThreadingWSGIServer | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
         self._names = 0
         self._lock = threading.Lock()
 
     def start(self) -> RunningApp:
         self.services = build_services(self.settings)
         self.services.rng = random.Random(self.seed)
-        wsgi_app = create_wsgi_app(build_app(self.services))
-        server = make_server(
-            "127.0.0.1", 0, wsgi_app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        asgi_app = create_asgi_app(
+            build_app(self.services),
+            signing_secret=self.signing_secret,
+            threads=self.settings.web_threads,
         )
-        self._server = server  # type: ignore[assignment]
-        threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        ).start()
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        config = uvicorn.Config(
+            asgi_app, lifespan="on", http="h11", log_level="warning", access_log=False
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.005)
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+            self._socket.close()
             self._server = None
         self._scratch.cleanup()
 
@@ -113,9 +121,9 @@ class RunningApp:
 
     @property
     def port(self) -> int:
-        if self._server is None:
+        if self._socket is None:
             raise RuntimeError("the app is not started")
-        return self._server.server_address[1]
+        return self._socket.getsockname()[1]
 
     def new_response_url(self) -> tuple[str, str]:
         """A fresh (name, url) on the stand-in, so each request's replies can be told apart."""
