@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
@@ -34,6 +35,10 @@ from bot.store import Store, open_store
 log = logging.getLogger(__name__)
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class Services:
     """Everything a listener may touch, built once at start."""
@@ -53,6 +58,8 @@ class Services:
         default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="pmtip")
     )
     rng: random.Random = field(default_factory=random.Random)
+    # The clock listeners read (the playground's moves with its page; see bot.playground).
+    now: Callable[[], datetime] = _utc_now
 
 
 def build_client(settings: Settings, *, timeout: int = 10) -> WebClient:
@@ -70,10 +77,10 @@ def build_client(settings: Settings, *, timeout: int = 10) -> WebClient:
     )
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, *, now: Callable[[], datetime] = _utc_now) -> Services:
     client = build_client(settings)
     posting_client = delivery_client(settings)
-    source = CatalogueSource(settings.tips_path)
+    source = CatalogueSource(settings.tips_path, now=now)
     source.reload()
     return Services(
         settings=settings,
@@ -89,6 +96,7 @@ def build_services(settings: Settings) -> Services:
             notify=AdminNotifier(client, admin_ids=settings.admin_user_ids),
             ledger=NoticeLedger.for_this_start(),
         ),
+        now=now,
     )
 
 

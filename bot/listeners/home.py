@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
@@ -44,7 +44,7 @@ def home_opened_listener(services: Services) -> Callable[..., None]:
             return  # the Messages tab fires the same event
         user_id = str(event.get("user") or "")
         if user_id:
-            publish_home(services, user_id=user_id, now=datetime.now(UTC))
+            publish_home(services, user_id=user_id, now=services.now())
 
     return home_opened
 

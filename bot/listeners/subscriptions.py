@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Respond
@@ -29,10 +29,6 @@ log = logging.getLogger(__name__)
 
 VOTES = {blocks.VOTE_USEFUL: Vote.USEFUL, blocks.VOTE_NOT_FOR_ME: Vote.NOT_FOR_ME}
 VOTE_LABELS = {Vote.USEFUL: "Useful", Vote.NOT_FOR_ME: "Not for me"}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _ids(body: dict[str, Any]) -> tuple[str, str]:
@@ -87,7 +83,7 @@ def subscribe(services: Services, command: grammar.Subscribe, body: dict[str, An
         at=command.at or services.settings.weekly_time,
         timezone=command.timezone or _timezone_of(services, user_id),
     )
-    now = _now()
+    now = services.now()
     changed = services.store.subscription(channel_id) is not None
     sub = services.store.subscribe(
         channel_id=channel_id, schedule=schedule, topics=topics, subscribed_by=user_id, now=now
@@ -146,7 +142,7 @@ def unsubscribe(services: Services, command: grammar.Unsubscribe, body: dict[str
     user_id, channel_id = _ids(body)
     if not _may_manage(services, user_id):
         return _refuse(services, user_id, "unsubscribe a channel")
-    ended = services.store.unsubscribe(channel_id=channel_id, now=_now())
+    ended = services.store.unsubscribe(channel_id=channel_id, now=services.now())
     if ended:
         log.info("%s unsubscribed %s", user_id, channel_id)
     return weekly_replies.unsubscribed(was_subscribed=ended)
@@ -159,7 +155,7 @@ def show_schedule(
     sub = services.store.subscription(channel_id)
     if sub is None or not sub.active:
         return weekly_replies.not_subscribed()
-    now = _now()
+    now = services.now()
     posted = [
         d.updated_at
         for d in services.store.deliveries(subscription_id=sub.id)
@@ -192,9 +188,9 @@ def post_now(services: Services, command: grammar.PostNow, body: dict[str, Any])
             next_slot=None,
             paused_reason=sub.paused_reason,
             last_posted=None,
-            now=_now(),
+            now=services.now(),
         )
-    now = _now()
+    now = services.now()
     result = delivery.post_now(
         store=services.store,
         client=services.delivery_client,
@@ -268,7 +264,7 @@ def vote_listener(services: Services, vote: Vote) -> Callable[..., None]:
             return
         try:  # the store waits out another writer up to its deadline, then fails aloud
             before = services.store.record_vote(
-                user_id=user_id, tip_id=tip_id, vote=vote, channel_id=channel_id, now=_now()
+                user_id=user_id, tip_id=tip_id, vote=vote, channel_id=channel_id, now=services.now()
             )
         except StoreError as error:
             log.error("the vote of %s on %s was not saved: %s", user_id, tip_id, error)

@@ -1,0 +1,310 @@
+"""The real pmtip app behind the page, and what each thing a person does sends it.
+
+`Playground` builds the app exactly as `python -m bot http` does (settings →
+`build_services` → `build_app` → `create_asgi_app`), with settings that aim its Web
+API client and every `response_url` at this process (`config.playground_settings`).
+A typed command, a click and opening the Home tab each become the signed request
+Slack would send (`slack_requests`), POSTed to the ASGI app in-process
+(`asgi_bridge`); what pmtip answers in the acknowledgement, and everything it sends
+later through the Web API or a `response_url` (`standin`), lands in the `World` the
+page shows. Nothing here writes a reply of its own.
+
+A session is one World and one app over one fresh SQLite file; `reset` replaces it.
+Each session has its own bot token, so a late call from a closed session's threads
+is refused (`invalid_auth`) rather than shown in the new one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from slack_bolt import App
+
+from bot.core.blocks import escape
+from bot.playground import clock as clocks
+from bot.playground import config, slack_requests
+from bot.playground.asgi_bridge import AsgiReply, InProcessAsgi
+from bot.playground.config import CHANNEL_ID, MEMBER, Person
+from bot.playground.slack_requests import Clicked
+from bot.playground.standin import WebApiStandIn, history_item
+from bot.playground.world import World
+from bot.settings import Settings
+from bot.slack_app import Services, build_app, build_services
+from bot.web import create_asgi_app
+
+log = logging.getLogger(__name__)
+
+SLACKBOT = "USLACKBOT"
+HOME = "home"  # the page's name for a button on the Home tab
+CATALOGUE_WATCH_SECONDS = 0.25
+
+
+@dataclass
+class Session:
+    world: World
+    standin: WebApiStandIn
+    clock: clocks.VirtualClock
+    settings: Settings
+    services: Services | None = None
+    app: App | None = None
+    asgi: InProcessAsgi | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+class Playground:
+    def __init__(
+        self, *, base: Settings, base_url: str, data_dir: Path, tips_path: Path | None = None
+    ) -> None:
+        self.base = base
+        self.base_url = base_url.rstrip("/")  # http://127.0.0.1:PORT, this process
+        self.data_dir = data_dir
+        self.tips_path = tips_path
+        self.viewer: Person = MEMBER
+        self._lock = threading.RLock()
+        self.session = self._new_session()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    @property
+    def world(self) -> World:
+        return self.session.world
+
+    @property
+    def services(self) -> Services:
+        assert self.session.services is not None, "start() first"
+        return self.session.services
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / config.DATABASE_FILE
+
+    def _new_session(self) -> Session:
+        token = config.TOKEN_PREFIX + secrets.token_hex(12)
+        virtual = clocks.VirtualClock()
+        world = World(now=virtual.now)
+        settings = config.playground_settings(
+            self.base,
+            api_base_url=f"{self.base_url}/api/",
+            database_path=self.database_path,
+            bot_token=token,
+            signing_secret=secrets.token_hex(32),  # never shown: only this process signs
+            tips_path=self.tips_path,
+        )
+        standin = WebApiStandIn(world, token=token, timezone=settings.default_timezone)
+        return Session(world, standin, virtual, settings)
+
+    def start(self) -> None:
+        """Build the app on a fresh database. The stand-in must already be served:
+        Bolt asks `auth.test` while it is built."""
+        with self._lock:
+            session = self.session
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            _remove_database(self.database_path)
+            session.services = build_services(session.settings, now=session.clock.now)
+            session.app = build_app(session.services)
+            asgi = create_asgi_app(
+                session.app,
+                signing_secret=session.settings.signing_secret.reveal(),
+                threads=session.settings.web_threads,
+            )
+            session.asgi = InProcessAsgi(asgi)
+            session.asgi.start()
+            session.services.reloader.ensure_started()  # the real reloader, as in production
+            threading.Thread(
+                target=_watch_catalogue, args=(session,), name="playground-watch", daemon=True
+            ).start()
+
+    def reset(self) -> None:
+        """Start over: a new World, a new database file, a new app."""
+        with self._lock:
+            old = self.session
+            self.session = self._new_session()
+            _close(old)
+            self.start()
+
+    def close(self) -> None:
+        with self._lock:
+            _close(self.session)
+
+    # -- what a person does ----------------------------------------------------------
+
+    def switch(self, role: str) -> None:
+        self.viewer = config.person(role)
+        self.world.touch()
+
+    def type(self, text: str, *, conversation: str = CHANNEL_ID) -> None:
+        """What the message box sends: a slash command to pmtip, or a plain message."""
+        text = text.strip()
+        if not text:
+            return
+        who, world = self.viewer, self.world
+        if not text.startswith("/"):
+            world.post(conversation=conversation, author=who.id, body={"text": escape(text)})
+            return
+        command, _, rest = text.partition(" ")
+        if command != "/pmtip":
+            notice = f"`{escape(command)}` is not a valid command. In this playground, try /pmtip."
+            world.post(
+                conversation=conversation, author=SLACKBOT, body={"text": notice}, visible_to=who.id
+            )
+            return
+        key = world.new_response_url(conversation=conversation, user=who.id, original=None)
+        body = slack_requests.slash_command(
+            command=command,
+            text=rest.strip(),
+            who=who,
+            conversation=conversation,
+            response_url=self._response_url(key),
+        )
+        reply = self._send(body, slack_requests.FORM)
+        self._show_command_ack(reply, text=text, key=key, conversation=conversation)
+
+    def click(self, message_id: str, clicked: Clicked) -> None:
+        """A button on a message (or on the Home tab when `message_id` is HOME)."""
+        if message_id == HOME:
+            self._click_home(clicked)
+            return
+        world, who = self.world, self.viewer
+        message = world.message(message_id)
+        if message is None or message.visible_to not in (None, who.id):
+            return  # gone, or not this person's to click
+        ephemeral = message.visible_to is not None
+        key = world.new_response_url(
+            conversation=message.conversation, user=who.id, original=message.id
+        )
+        body = slack_requests.block_actions(
+            clicked,
+            who=who,
+            container={
+                "type": "message",
+                "message_ts": message.ts,
+                "channel_id": message.conversation,
+                "is_ephemeral": ephemeral,
+            },
+            response_url=self._response_url(key),
+            conversation=message.conversation,
+            message=None if ephemeral else history_item(message),
+        )
+        self._check_ack(self._send(body, slack_requests.FORM), conversation=message.conversation)
+
+    def open_home(self) -> None:
+        who = self.viewer
+        body = slack_requests.app_home_opened(who=who, view=self.world.snapshot().views.get(who.id))
+        self._check_ack(self._send(body, slack_requests.JSON), conversation=who.dm_channel)
+
+    def advance_clock(self, *, week: bool) -> list[str]:
+        with self._lock:
+            lines = clocks.advance(self.services, self.session.clock, week=week)
+        self.world.report_clock(lines)
+        return lines
+
+    # -- the hop to the app ------------------------------------------------------------
+
+    def _response_url(self, key: str) -> str:
+        return f"{self.base_url}/response/{key}"
+
+    def _send(self, body: bytes, content_type: str) -> AsgiReply:
+        session = self.session
+        assert session.asgi is not None, "start() first"
+        signed = slack_requests.sign(
+            body, secret=session.settings.signing_secret.reveal(), content_type=content_type
+        )
+        return session.asgi.post_event(body=signed.body, headers=signed.headers)
+
+    def _show_command_ack(self, reply: AsgiReply, *, text: str, key: str, conversation: str) -> None:
+        """Slack shows a command's acknowledgement body as the reply; an empty one, nothing."""
+        who, world = self.viewer, self.world
+        if reply.status != 200:
+            _slack_failure(world, who, conversation, f"{text.split()[0]} failed with the error "
+                           f"“dispatch_failed” (pmtip answered HTTP {reply.status})")
+            return
+        message = _ack_message(reply)
+        if message is None:
+            return
+        in_channel = message.get("response_type") == "in_channel"
+        posted = world.post(
+            conversation=conversation,
+            author=config.BOT_USER_ID,
+            body=message,
+            visible_to=None if in_channel else who.id,
+            command=text,
+        )
+        world.set_response_original(key, posted.id)
+
+    def _check_ack(self, reply: AsgiReply, *, conversation: str) -> None:
+        if reply.status != 200:
+            text = f"pmtip did not accept that (HTTP {reply.status}); Slack would show a warning."
+            _slack_failure(self.world, self.viewer, conversation, text)
+
+    def _click_home(self, clicked: Clicked) -> None:
+        who = self.viewer
+        view = self.world.snapshot().views.get(who.id)
+        if view is None:
+            return
+        view_id = f"V{who.id}"
+        body = slack_requests.block_actions(
+            clicked,
+            who=who,
+            container={"type": "view", "view_id": view_id},
+            response_url=None,
+            conversation=None,
+            view={"id": view_id, "callback_id": "", "hash": "", **view},
+        )
+        self._check_ack(self._send(body, slack_requests.FORM), conversation=who.dm_channel)
+
+
+def _ack_message(reply: AsgiReply) -> dict[str, Any] | None:
+    if not reply.body:
+        return None
+    if reply.content_type.startswith("application/json"):
+        try:
+            message = json.loads(reply.body)
+        except ValueError:
+            return None
+        return message if isinstance(message, dict) and (message.get("text") or message.get("blocks")) else None
+    return {"text": escape(reply.body.decode("utf-8", errors="replace"))}
+
+
+def _slack_failure(world: World, who: Person, conversation: str, text: str) -> None:
+    world.post(conversation=conversation, author=SLACKBOT, body={"text": text}, visible_to=who.id)
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def _close(session: Session) -> None:
+    session.stop.set()
+    services = session.services
+    if services is not None:
+        services.reloader.stop()
+    if session.asgi is not None:
+        session.asgi.close()
+    if session.app is not None:
+        session.app.listener_runner.listener_executor.shutdown(wait=False)  # type: ignore[attr-defined]
+    if services is not None:
+        services.background.shutdown(wait=True, cancel_futures=True)
+        services.store.close()
+
+
+def _catalogue_signature(services: Services) -> tuple[str | None, str | None]:
+    rejected = services.catalogue.rejected
+    return services.catalogue.loaded_version, rejected.version if rejected else None
+
+
+def _watch_catalogue(session: Session) -> None:
+    """Wake the page when the reloader swaps the catalogue in or refuses an edit."""
+    assert session.services is not None
+    seen = _catalogue_signature(session.services)
+    while not session.stop.wait(CATALOGUE_WATCH_SECONDS):
+        now = _catalogue_signature(session.services)
+        if now != seen:
+            seen = now
+            session.world.touch()
