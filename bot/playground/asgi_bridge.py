@@ -56,7 +56,8 @@ class InProcessAsgi:
 
     def post_event(self, *, body: bytes, headers: dict[str, str]) -> AsgiReply:
         """POST a Slack request to /slack/events and wait for the answer."""
-        return self._run(self._request("POST", EVENTS_PATH, body, headers))
+        reply: AsgiReply = self._run(self._request("POST", EVENTS_PATH, body, headers))
+        return reply
 
     def _run(self, coroutine: Any) -> Any:
         future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)

@@ -47,6 +47,7 @@ CATALOGUE_WATCH_SECONDS = 0.25
 
 @dataclass
 class Session:
+    generation: int
     world: World
     standin: WebApiStandIn
     clock: clocks.VirtualClock
@@ -66,7 +67,10 @@ class Playground:
         self.data_dir = data_dir
         self.tips_path = tips_path
         self.viewer: Person = MEMBER
-        self._lock = threading.RLock()
+        # Held by every action and every rendering of the page; never by the stand-in,
+        # which pmtip's threads call while an action waits for its acknowledgement.
+        self.lock = threading.RLock()
+        self._generations = 0
         self.session = self._new_session()
 
     # -- lifecycle -------------------------------------------------------------------
@@ -84,7 +88,19 @@ class Playground:
     def database_path(self) -> Path:
         return self.data_dir / config.DATABASE_FILE
 
+    def version_token(self) -> str:
+        """Changes whenever the page should: a new session, or any change in the World."""
+        return f"{self.session.generation}.{self.session.world.version}"
+
+    def wait_for_change(self, token: str, *, timeout: float) -> None:
+        """Return once `version_token()` differs from `token`, or after `timeout` s."""
+        session = self.session
+        generation, _, version = token.partition(".")
+        if generation == str(session.generation) and version.isdigit():
+            session.world.wait_for_change(int(version), timeout=timeout)
+
     def _new_session(self) -> Session:
+        self._generations += 1
         token = config.TOKEN_PREFIX + secrets.token_hex(12)
         virtual = clocks.VirtualClock()
         world = World(now=virtual.now)
@@ -97,12 +113,12 @@ class Playground:
             tips_path=self.tips_path,
         )
         standin = WebApiStandIn(world, token=token, timezone=settings.default_timezone)
-        return Session(world, standin, virtual, settings)
+        return Session(self._generations, world, standin, virtual, settings)
 
     def start(self) -> None:
         """Build the app on a fresh database. The stand-in must already be served:
         Bolt asks `auth.test` while it is built."""
-        with self._lock:
+        with self.lock:
             session = self.session
             self.data_dir.mkdir(parents=True, exist_ok=True)
             _remove_database(self.database_path)
@@ -122,14 +138,15 @@ class Playground:
 
     def reset(self) -> None:
         """Start over: a new World, a new database file, a new app."""
-        with self._lock:
+        with self.lock:
             old = self.session
-            self.session = self._new_session()
             _close(old)
+            self.session = self._new_session()
             self.start()
+        old.world.touch()  # wakes the page's long poll, which then finds the new session
 
     def close(self) -> None:
-        with self._lock:
+        with self.lock:
             _close(self.session)
 
     # -- what a person does ----------------------------------------------------------
@@ -199,7 +216,7 @@ class Playground:
         self._check_ack(self._send(body, slack_requests.JSON), conversation=who.dm_channel)
 
     def advance_clock(self, *, week: bool) -> list[str]:
-        with self._lock:
+        with self.lock:
             lines = clocks.advance(self.services, self.session.clock, week=week)
         self.world.report_clock(lines)
         return lines
@@ -217,12 +234,19 @@ class Playground:
         )
         return session.asgi.post_event(body=signed.body, headers=signed.headers)
 
-    def _show_command_ack(self, reply: AsgiReply, *, text: str, key: str, conversation: str) -> None:
+    def _show_command_ack(
+        self, reply: AsgiReply, *, text: str, key: str, conversation: str
+    ) -> None:
         """Slack shows a command's acknowledgement body as the reply; an empty one, nothing."""
         who, world = self.viewer, self.world
         if reply.status != 200:
-            _slack_failure(world, who, conversation, f"{text.split()[0]} failed with the error "
-                           f"“dispatch_failed” (pmtip answered HTTP {reply.status})")
+            _slack_failure(
+                world,
+                who,
+                conversation,
+                f"{text.split()[0]} failed with the error "
+                f"“dispatch_failed” (pmtip answered HTTP {reply.status})",
+            )
             return
         message = _ack_message(reply)
         if message is None:
@@ -267,7 +291,9 @@ def _ack_message(reply: AsgiReply) -> dict[str, Any] | None:
             message = json.loads(reply.body)
         except ValueError:
             return None
-        return message if isinstance(message, dict) and (message.get("text") or message.get("blocks")) else None
+        if not isinstance(message, dict) or not (message.get("text") or message.get("blocks")):
+            return None
+        return message
     return {"text": escape(reply.body.decode("utf-8", errors="replace"))}
 
 
@@ -288,7 +314,7 @@ def _close(session: Session) -> None:
     if session.asgi is not None:
         session.asgi.close()
     if session.app is not None:
-        session.app.listener_runner.listener_executor.shutdown(wait=False)  # type: ignore[attr-defined]
+        session.app.listener_runner.listener_executor.shutdown(wait=False)
     if services is not None:
         services.background.shutdown(wait=True, cancel_futures=True)
         services.store.close()

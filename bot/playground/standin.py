@@ -130,7 +130,8 @@ class WebApiStandIn:
         text, blocks = params.get("text"), params.get("blocks")
         if not text and not blocks:
             raise SlackError("no_text")
-        if blocks is not None and (not isinstance(blocks, list) or len(blocks) > MESSAGE_BLOCKS_MAX):
+        too_many = isinstance(blocks, list) and len(blocks) > MESSAGE_BLOCKS_MAX
+        if blocks is not None and (not isinstance(blocks, list) or too_many):
             raise SlackError("invalid_blocks")
         if isinstance(text, str) and len(text) > TEXT_MAX:
             raise SlackError("msg_too_long")
@@ -254,4 +255,3 @@ def history_item(posted: Posted, *, with_metadata: bool = True) -> dict[str, Any
     if with_metadata and posted.metadata:
         item["metadata"] = posted.metadata
     return item
-
