@@ -9,53 +9,34 @@ Slack would send (`slack_requests`), POSTed to the ASGI app in-process
 later through the Web API or a `response_url` (`standin`), lands in the `World` the
 page shows. Nothing here writes a reply of its own.
 
-A session is one World and one app over one fresh SQLite file; `reset` replaces it.
-Each session has its own bot token, so a late call from a closed session's threads
-is refused (`invalid_auth`) rather than shown in the new one.
+A session (`session.py`) is one World and one app over one fresh SQLite file;
+`reset` replaces it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import secrets
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from slack_bolt import App
 
 from bot.core.blocks import escape
 from bot.playground import clock as clocks
 from bot.playground import config, slack_requests
-from bot.playground.asgi_bridge import AsgiReply, InProcessAsgi
+from bot.playground.asgi_bridge import AsgiReply
 from bot.playground.config import CHANNEL_ID, MEMBER, Person
+from bot.playground.session import Session, close_session, new_session, open_session
 from bot.playground.slack_requests import Clicked
-from bot.playground.standin import WebApiStandIn, history_item
+from bot.playground.standin import history_item
 from bot.playground.world import World
 from bot.settings import Settings
-from bot.slack_app import Services, build_app, build_services
-from bot.web import create_asgi_app
+from bot.slack_app import Services
 
 log = logging.getLogger(__name__)
 
 SLACKBOT = "USLACKBOT"
 HOME = "home"  # the page's name for a button on the Home tab
-CATALOGUE_WATCH_SECONDS = 0.25
-
-
-@dataclass
-class Session:
-    generation: int
-    world: World
-    standin: WebApiStandIn
-    clock: clocks.VirtualClock
-    settings: Settings
-    services: Services | None = None
-    app: App | None = None
-    asgi: InProcessAsgi | None = None
-    stop: threading.Event = field(default_factory=threading.Event)
 
 
 class Playground:
@@ -101,53 +82,31 @@ class Playground:
 
     def _new_session(self) -> Session:
         self._generations += 1
-        token = config.TOKEN_PREFIX + secrets.token_hex(12)
-        virtual = clocks.VirtualClock()
-        world = World(now=virtual.now)
-        settings = config.playground_settings(
+        return new_session(
             self.base,
+            generation=self._generations,
             api_base_url=f"{self.base_url}/api/",
             database_path=self.database_path,
-            bot_token=token,
-            signing_secret=secrets.token_hex(32),  # never shown: only this process signs
             tips_path=self.tips_path,
         )
-        standin = WebApiStandIn(world, token=token, timezone=settings.default_timezone)
-        return Session(self._generations, world, standin, virtual, settings)
 
     def start(self) -> None:
-        """Build the app on a fresh database. The stand-in must already be served:
-        Bolt asks `auth.test` while it is built."""
+        """Build the app. The stand-in must be served already (see session.py)."""
         with self.lock:
-            session = self.session
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            _remove_database(self.database_path)
-            session.services = build_services(session.settings, now=session.clock.now)
-            session.app = build_app(session.services)
-            asgi = create_asgi_app(
-                session.app,
-                signing_secret=session.settings.signing_secret.reveal(),
-                threads=session.settings.web_threads,
-            )
-            session.asgi = InProcessAsgi(asgi)
-            session.asgi.start()
-            session.services.reloader.ensure_started()  # the real reloader, as in production
-            threading.Thread(
-                target=_watch_catalogue, args=(session,), name="playground-watch", daemon=True
-            ).start()
+            open_session(self.session, database_path=self.database_path)
 
     def reset(self) -> None:
         """Start over: a new World, a new database file, a new app."""
         with self.lock:
             old = self.session
-            _close(old)
+            close_session(old)
             self.session = self._new_session()
             self.start()
         old.world.touch()  # wakes the page's long poll, which then finds the new session
 
     def close(self) -> None:
         with self.lock:
-            _close(self.session)
+            close_session(self.session)
 
     # -- what a person does ----------------------------------------------------------
 
@@ -299,38 +258,3 @@ def _ack_message(reply: AsgiReply) -> dict[str, Any] | None:
 
 def _slack_failure(world: World, who: Person, conversation: str, text: str) -> None:
     world.post(conversation=conversation, author=SLACKBOT, body={"text": text}, visible_to=who.id)
-
-
-def _remove_database(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
-
-
-def _close(session: Session) -> None:
-    session.stop.set()
-    services = session.services
-    if services is not None:
-        services.reloader.stop()
-    if session.asgi is not None:
-        session.asgi.close()
-    if session.app is not None:
-        session.app.listener_runner.listener_executor.shutdown(wait=False)
-    if services is not None:
-        services.background.shutdown(wait=True, cancel_futures=True)
-        services.store.close()
-
-
-def _catalogue_signature(services: Services) -> tuple[str | None, str | None]:
-    rejected = services.catalogue.rejected
-    return services.catalogue.loaded_version, rejected.version if rejected else None
-
-
-def _watch_catalogue(session: Session) -> None:
-    """Wake the page when the reloader swaps the catalogue in or refuses an edit."""
-    assert session.services is not None
-    seen = _catalogue_signature(session.services)
-    while not session.stop.wait(CATALOGUE_WATCH_SECONDS):
-        now = _catalogue_signature(session.services)
-        if now != seen:
-            seen = now
-            session.world.touch()
