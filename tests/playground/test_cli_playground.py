@@ -137,5 +137,3 @@ def test_a_port_in_use_is_one_clear_message_and_exit_2(tmp_path):
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert f"PORT={port + 1} make run" in result.stderr and "Traceback" not in result.stderr
-
-

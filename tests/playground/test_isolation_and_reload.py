@@ -22,9 +22,7 @@ REAL_LOOKING = {
 }
 
 
-def test_credentials_and_the_real_database_in_the_environment_are_never_used(
-    tmp_path, monkeypatch
-):
+def test_credentials_and_the_real_database_in_the_environment_are_never_used(tmp_path, monkeypatch):
     for name, value in REAL_LOOKING.items():  # Bolt reads some of these from os.environ too
         monkeypatch.setenv(name, value)
     with running_playground(tmp_path, env=REAL_LOOKING) as server:

@@ -98,9 +98,7 @@ def test_a_stale_version_is_answered_at_once(server):
 
 
 def test_actions_from_another_origin_or_not_json_are_refused(server):
-    forged = request(
-        server, "POST", "/action/reset", {"x": "1"}, {"Origin": "http://evil.example"}
-    )
+    forged = request(server, "POST", "/action/reset", {"x": "1"}, {"Origin": "http://evil.example"})
     form = request(
         server,
         "POST",
