@@ -19,7 +19,7 @@ import pytest
 
 from bot.playground.server import PlaygroundServer
 from tests.support.browser import start_chromium, wait_until
-from tests.support.playground import REPO_ROOT, copy_tips, running_playground
+from tests.support.playground import REPO_ROOT, TIPS, copy_tips, running_playground
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 README_SCREENSHOT = REPO_ROOT / "docs" / "playground.png"
@@ -179,8 +179,17 @@ def test_a_broken_tips_file_shows_its_problem_by_line_while_tips_keep_coming(pag
     assert find(page, "[data-testid=channel] [data-action-id=pmtip_another]")
 
 
-def test_a_screenshot_of_a_lively_page(page, playground):
+@pytest.fixture
+def readme_page(chromium, tmp_path) -> Iterator[Any]:
+    """The page over the checkout's own tips file, as `make run` shows it."""
+    with running_playground(tmp_path, tips=Path(os.path.relpath(TIPS))) as server:
+        chromium.get(f"{server.base_url}/")
+        yield chromium
+
+
+def test_a_screenshot_of_a_lively_page(readme_page):
     """The page as the README shows it: a tip, a shared tip and the weekly insight."""
+    page = readme_page
     send(page, "/pmtip ai-failure")
     click(page, "[data-action-id=pmtip_share]")
     wait_until(page, lambda d: "Shared by" in d.page_source, "the shared tip")
