@@ -142,3 +142,7 @@ def test_the_bot_and_web_processes_never_import_jinja2():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_server_listens_on_loopback_only(server):
+    assert server.server_address[0] == "127.0.0.1"
