@@ -8,7 +8,6 @@ to the real app; nothing here answers in pmtip's place.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -17,8 +16,6 @@ from bot.playground import page as pages
 from bot.playground.config import CHANNEL_ID
 from bot.playground.driver import Playground
 from bot.playground.slack_requests import Clicked
-
-log = logging.getLogger(__name__)
 
 TEXT_MAX = 4000  # what the message box takes (Slack's own box takes 4,000 too)
 FIELD_MAX = 300  # an action id, a value or a block id (pmtip's are shorter)

@@ -16,7 +16,6 @@ A session (`session.py`) is one World and one app over one fresh SQLite file;
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -32,8 +31,6 @@ from bot.playground.standin import history_item
 from bot.playground.world import World
 from bot.settings import Settings
 from bot.slack_app import Services
-
-log = logging.getLogger(__name__)
 
 SLACKBOT = "USLACKBOT"
 HOME = "home"  # the page's name for a button on the Home tab
