@@ -127,7 +127,9 @@ class Playground:
                 conversation=conversation, author=SLACKBOT, body={"text": notice}, visible_to=who.id
             )
             return
-        key = world.new_response_url(conversation=conversation, user=who.id, original=None)
+        key = world.new_response_url(
+            conversation=conversation, user=who.id, original=None, command=text
+        )
         body = slack_requests.slash_command(
             command=command,
             text=rest.strip(),

@@ -52,6 +52,10 @@ class PlaygroundServer(ThreadingHTTPServer):
     daemon_threads = True
     playground: Playground
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line, not socketserver's traceback on standard error."""
+        log.warning("playground: a request from %s failed", client_address[0])
+
     @property
     def port(self) -> int:
         return int(self.server_address[1])
@@ -126,6 +130,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, method: str) -> None:
         try:
             self._dispatch(method, urlsplit(self.path))
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the browser went away (a reload during a long poll): nobody to answer
         except Exception:  # never a traceback page: one line in the log, a plain 500
             log.exception("playground request %s %s failed", method, self.path)
             self._send(HTTPStatus.INTERNAL_SERVER_ERROR, b"something went wrong", "text/plain")

@@ -61,6 +61,7 @@ class _ResponseUrl:
     conversation: str
     user: str
     original: str | None  # the message id a replace or delete applies to
+    command: str | None = None  # the command it answers, shown above a new reply
     uses: int = 0
 
 
@@ -188,11 +189,13 @@ class World:
 
     # -- response_url ------------------------------------------------------------------
 
-    def new_response_url(self, *, conversation: str, user: str, original: str | None) -> str:
+    def new_response_url(
+        self, *, conversation: str, user: str, original: str | None, command: str | None = None
+    ) -> str:
         """A fresh, unguessable response_url id for a request the page sends."""
         key = secrets.token_urlsafe(12)
         with self._changed:
-            self._responses[key] = _ResponseUrl(conversation, user, original)
+            self._responses[key] = _ResponseUrl(conversation, user, original, command)
         return key
 
     def set_response_original(self, key: str, message_id: str) -> None:
@@ -231,6 +234,7 @@ class World:
             author=BOT_USER_ID,
             body=body,
             visible_to=None if in_channel else target.user,
+            command=None if in_channel else target.command,
         )
         return None
 

@@ -215,3 +215,16 @@ def test_the_readme_shows_the_screenshot():
     quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     assert "docs/playground.png" in quick_start and README_SCREENSHOT.exists()
     assert Path(README_SCREENSHOT).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_an_admin_previews_a_tip_from_the_tips_panel_as_the_weekly_post(page, playground):
+    click(page, "[data-testid=as-admin]")
+    wait_until(page, lambda d: find(d, "[data-testid=tips-panel]"), "the admin's panel")
+    tip = playground.playground.services.catalogue.current().tips[0]
+    page.execute_script("document.querySelector('[data-key=tips-list]').open = true")
+    click(page, f"[data-testid=preview-{tip.id}]")
+    preview = wait_until(
+        page, lambda d: f"preview {tip.id}" in last_text(d) and last_text(d), "the preview"
+    )
+    assert "Preview of" in preview and "PM insight of the week" in preview
+    assert tip.title in preview and "Only visible to you" in preview

@@ -146,3 +146,18 @@ def test_the_bot_and_web_processes_never_import_jinja2():
 
 def test_the_server_listens_on_loopback_only(server):
     assert server.server_address[0] == "127.0.0.1"
+
+
+def test_a_browser_that_leaves_during_a_long_poll_costs_no_traceback(server, capfd):
+    import socket
+
+    token = state(server)["version"]
+    with socket.create_connection(("127.0.0.1", server.port)) as gone:
+        gone.sendall(
+            f"GET /state?since={token} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode()
+        )
+        gone.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    for text in ("one", "two"):  # wakes the poll, whose answer finds no one to read it
+        act(server, "type", text=text, pane="channel")
+    time.sleep(0.5)
+    assert "Traceback" not in capfd.readouterr().err
