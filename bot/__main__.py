@@ -115,7 +115,8 @@ def _slack_start_problem(error: Exception) -> str:
 
 def run_tip(settings: Settings, args: argparse.Namespace) -> int:
     from bot.catalogue_source import read_catalogue
-    from bot.core import grammar, plain_text, replies
+    from bot.core import grammar, replies
+    from bot.core.render import plain_text
 
     catalogue, problems = read_catalogue(settings.tips_path)
     if catalogue is None:

@@ -37,9 +37,10 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core import blocks, rotation
+from bot.core import rotation
 from bot.core.catalogue import Catalogue
 from bot.core.owed import SLACK_REFUSALS, owed_now
+from bot.core.render.tips import weekly_insight
 from bot.core.schedule import Due, NotOwed, Slot, TooLate, slot_for_week_of, slot_status
 from bot.identity import BotIdentity
 from bot.slack_limits import CONVERSATIONS_HISTORY_PAGE
@@ -546,7 +547,7 @@ class _Job:
         if tip is None:  # retired between claim and post (a reload): pick again next tick
             self._release(state, f"tip {state.tip_id} left the catalogue")
             return None
-        message = blocks.weekly_insight(tip)
+        message = weekly_insight(tip)
         try:
             response = run.client.chat_postMessage(
                 channel=sub.channel_id,

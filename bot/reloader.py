@@ -29,7 +29,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.catalogue_source import CatalogueSource, LoadOutcome
-from bot.core import admin_views
+from bot.core.render.admin import rejected_edit_notice
 from bot.slack_limits import USERS_LIST_PAGE
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class AdminNotifier:
         if not recipients:
             log.warning("the tips file was refused and no admin was found to tell")
             return
-        message = admin_views.rejected_edit_notice(
+        message = rejected_edit_notice(
             summary=outcome.summary,
             problems=outcome.problems,
             left_out=outcome.problems_left_out,

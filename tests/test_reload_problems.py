@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.catalogue_source import LOGGED_PROBLEMS_MAX, CatalogueSource
-from bot.core import admin_views
 from bot.core.problems import PROBLEMS_KEPT
+from bot.core.render.admin import PROBLEM_LINES_SHOWN
 from bot.logging_setup import setup_logging
 from bot.reloader import AdminNotifier, NoticeLedger, Reloader
 from bot.settings import load_settings
@@ -103,7 +103,7 @@ def test_the_admins_hear_the_total_count_of_a_long_list(
     [message] = admin_messages(slack_api)
     assert_valid_message(message)
     shown = " ".join(strings_in(message["blocks"]))
-    assert f"…and {802 - admin_views.PROBLEM_LINES_SHOWN} more" in shown
+    assert f"…and {802 - PROBLEM_LINES_SHOWN} more" in shown
     assert "YAML anchor" in shown
 
 

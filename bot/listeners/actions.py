@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.core import blocks, replies
+from bot.core import replies
+from bot.core.render import blocks
+from bot.core.render.tips import shared_tip, tip_reply
 from bot.listeners import subscriptions
 
 if TYPE_CHECKING:
@@ -54,7 +56,7 @@ def share_listener(services: Services) -> Callable[..., None]:
         respond(
             response_type="in_channel",
             replace_original=False,
-            **blocks.shared_tip(tip, shared_by=user_id).as_kwargs(),
+            **shared_tip(tip, shared_by=user_id).as_kwargs(),
         )
         # Replace the ephemeral copy so its Share button cannot post the tip twice.
         respond(
@@ -90,7 +92,7 @@ def show_listener(services: Services) -> Callable[..., None]:
         _, tip_id = _action(body)
         tip = services.catalogue.current().tip(tip_id)
         message = (
-            blocks.tip_reply(tip)
+            tip_reply(tip)
             if tip
             else blocks.notice("That tip has been retired from the catalogue.")
         )

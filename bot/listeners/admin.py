@@ -9,8 +9,10 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.core import admin_views, grammar, weekly_replies
-from bot.core.blocks import Message
+from bot.core import grammar
+from bot.core.render.admin import close_tip_ids, refusal, reload_reply, unknown_tip
+from bot.core.render.blocks import Message
+from bot.core.render.tips import preview as preview_message
 
 if TYPE_CHECKING:
     from bot.slack_app import Services
@@ -25,7 +27,7 @@ def _user_id(body: dict[str, Any]) -> str:
 def refuse(services: Services, user_id: str, action: str) -> Message:
     """A polite no that names who can help; logged with who asked."""
     log.warning("refused %s for %s: not an admin", action, user_id)
-    return weekly_replies.refusal(action=action, who_can_help=services.users.who_can_help())
+    return refusal(action=action, who_can_help=services.users.who_can_help())
 
 
 def reload(services: Services, command: grammar.Reload, body: dict[str, Any]) -> Message:
@@ -34,7 +36,7 @@ def reload(services: Services, command: grammar.Reload, body: dict[str, Any]) ->
         return refuse(services, user_id, "reload the tips file")
     log.info("/pmtip reload by %s", user_id)
     outcome = services.catalogue.reload()
-    return admin_views.reload_reply(
+    return reload_reply(
         ok=outcome.ok,
         summary=outcome.summary,
         problems=outcome.problems,
@@ -50,8 +52,8 @@ def preview(services: Services, command: grammar.Preview, body: dict[str, Any]) 
     wanted = command.tip_id.strip("`'\"").casefold()
     tip = catalogue.tip(wanted)
     if tip is None:
-        return admin_views.unknown_tip(command.tip_id, admin_views.close_tip_ids(catalogue, wanted))
-    return admin_views.preview(tip)
+        return unknown_tip(command.tip_id, close_tip_ids(catalogue, wanted))
+    return preview_message(tip)
 
 
 HANDLERS: dict[type, Callable[..., Message]] = {

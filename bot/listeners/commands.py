@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.core import blocks, grammar, replies
+from bot.core import grammar, replies
+from bot.core.render import blocks
 from bot.listeners import world
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot.core import blocks
+from bot.core.render import blocks
 
 log = logging.getLogger(__name__)
 

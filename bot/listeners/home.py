@@ -15,8 +15,12 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
 
-from bot.core import admin_views, blocks, grammar, replies, weekly_replies
-from bot.core.admin_views import CatalogueStatus, ChannelPost
+from bot.core import grammar, replies
+from bot.core.feedback import TipStats
+from bot.core.render import blocks
+from bot.core.render.home import CatalogueStatus, ChannelPost, home_view
+from bot.core.render.tips import topic_tip
+from bot.core.render.weekly import describe_schedule
 from bot.listeners.subscriptions import next_post_of
 from bot.slack_limits import USERS_CONVERSATIONS_PAGE
 
@@ -52,7 +56,7 @@ def home_opened_listener(services: Services) -> Callable[..., None]:
 def publish_home(services: Services, *, user_id: str, now: datetime) -> None:
     catalogue = services.catalogue.current()
     is_admin = services.users.is_admin(user_id)
-    view = admin_views.home_view(
+    view = home_view(
         catalogue=catalogue,
         channels=_channels_of(services, user_id, now=now),
         status=_catalogue_status(services) if is_admin else None,
@@ -80,13 +84,13 @@ def _catalogue_status(services: Services) -> CatalogueStatus:
     )
 
 
-def _tallies(services: Services) -> list[weekly_replies.TipTally] | None:
+def _tallies(services: Services) -> list[TipStats] | None:
     try:
         stats = services.store.tip_stats()
     except Exception:  # the Home tab shows what it can; the store's trouble is logged
         log.exception("reading the stats for the Home tab failed")
         return None
-    return [weekly_replies.TipTally(s.tip_id, s.deliveries, s.useful, s.not_for_me) for s in stats]
+    return stats
 
 
 def _channels_of(services: Services, user_id: str, *, now: datetime) -> list[ChannelPost] | None:
@@ -103,7 +107,7 @@ def _channels_of(services: Services, user_id: str, *, now: datetime) -> list[Cha
             posts.append(
                 ChannelPost(
                     channel_id=channel_id,
-                    schedule_text=weekly_replies.describe_schedule(sub.schedule),
+                    schedule_text=describe_schedule(sub.schedule),
                     next_post=slot.instant,
                     timezone=sub.schedule.timezone,
                 )
@@ -150,7 +154,7 @@ def topic_button_listener(services: Services) -> Callable[..., None]:
         message = reply.message
         if reply.tip is not None:
             services.recent.remember(user_id, slug, reply.tip.id)
-            message = admin_views.topic_tip(reply.tip)
+            message = topic_tip(reply.tip)
         try:
             services.client.chat_postMessage(channel=user_id, **message.as_kwargs())
         except (SlackApiError, OSError) as error:  # a timeout too: log it, never raise

@@ -16,9 +16,25 @@ from slack_bolt import Respond
 from slack_sdk.errors import SlackApiError
 
 from bot import delivery
-from bot.core import blocks, grammar, weekly_replies
-from bot.core.blocks import Message
+from bot.core import grammar
 from bot.core.owed import next_post
+from bot.core.render import blocks
+from bot.core.render.admin import refusal
+from bot.core.render.admin import stats as stats_message
+from bot.core.render.blocks import Message
+from bot.core.render.weekly import (
+    cannot_post,
+    describe_schedule,
+    next_post_line,
+    not_subscribed,
+    pause_line,
+    post_now_done,
+    schedule_status,
+    subscribed,
+    unknown_topics,
+    unsubscribed,
+    vote_not_saved,
+)
 from bot.core.schedule import Slot, WeeklySchedule
 from bot.store.base import DeliveryState, StoreError, Subscription, Vote
 
@@ -41,9 +57,7 @@ def _ids(body: dict[str, Any]) -> tuple[str, str]:
 
 def _refuse(services: Services, user_id: str, action: str) -> Message:
     log.warning("refused /pmtip %s for %s: not an admin", action, user_id)
-    return weekly_replies.refusal(
-        action=action.replace("-", " "), who_can_help=services.users.who_can_help()
-    )
+    return refusal(action=action.replace("-", " "), who_can_help=services.users.who_can_help())
 
 
 def _may_manage(services: Services, user_id: str) -> bool:
@@ -78,10 +92,10 @@ def subscribe(services: Services, command: grammar.Subscribe, body: dict[str, An
         elif topic.slug not in topics:
             topics.append(topic.slug)
     if unknown:
-        return weekly_replies.unknown_topics(unknown, catalogue)
+        return unknown_topics(unknown, catalogue)
     problem, joined = _make_postable(services, channel_id)
     if problem:
-        return weekly_replies.cannot_post(problem)
+        return cannot_post(problem)
     schedule = WeeklySchedule(
         day=services.settings.weekly_day if command.day is None else command.day,
         at=command.at or services.settings.weekly_time,
@@ -92,10 +106,8 @@ def subscribe(services: Services, command: grammar.Subscribe, body: dict[str, An
     sub = services.store.subscribe(
         channel_id=channel_id, schedule=schedule, topics=topics, subscribed_by=user_id, now=now
     )
-    log.info(
-        "%s subscribed %s: %s", user_id, channel_id, weekly_replies.describe_schedule(schedule)
-    )
-    return weekly_replies.subscribed(
+    log.info("%s subscribed %s: %s", user_id, channel_id, describe_schedule(schedule))
+    return subscribed(
         schedule=schedule,
         topics=topics,
         next_slot=next_post_of(services, sub, now),
@@ -149,7 +161,7 @@ def unsubscribe(services: Services, command: grammar.Unsubscribe, body: dict[str
     ended = services.store.unsubscribe(channel_id=channel_id, now=_now())
     if ended:
         log.info("%s unsubscribed %s", user_id, channel_id)
-    return weekly_replies.unsubscribed(was_subscribed=ended)
+    return unsubscribed(was_subscribed=ended)
 
 
 def show_schedule(
@@ -158,14 +170,14 @@ def show_schedule(
     _, channel_id = _ids(body)
     sub = services.store.subscription(channel_id)
     if sub is None or not sub.active:
-        return weekly_replies.not_subscribed()
+        return not_subscribed()
     now = _now()
     posted = [
         d.updated_at
         for d in services.store.deliveries(subscription_id=sub.id)
         if d.state is DeliveryState.POSTED
     ]
-    return weekly_replies.schedule_status(
+    return schedule_status(
         schedule=sub.schedule,
         topics=sub.topics,
         next_slot=next_post_of(services, sub, now) if sub.receiving else None,
@@ -184,9 +196,9 @@ def post_now(services: Services, command: grammar.PostNow, body: dict[str, Any])
         return _refuse(services, user_id, "post-now")
     sub = services.store.subscription(channel_id)
     if sub is None or not sub.active:
-        return weekly_replies.not_subscribed()
+        return not_subscribed()
     if sub.paused_reason:
-        return weekly_replies.schedule_status(
+        return schedule_status(
             schedule=sub.schedule,
             topics=sub.topics,
             next_slot=None,
@@ -208,7 +220,7 @@ def post_now(services: Services, command: grammar.PostNow, body: dict[str, Any])
         after = _what_comes_next(services, sub, now)
         return blocks.notice(f"Nothing posted: {blocks.escape(result.message)} {after}")
     tip = services.catalogue.current().tip(result.outcome.tip_id or "") if result.outcome else None
-    return weekly_replies.post_now_done(
+    return post_now_done(
         title=tip.title if tip else "the next tip",
         next_slot=next_post_of(services, sub, now),
         timezone=sub.schedule.timezone,
@@ -220,23 +232,17 @@ def _what_comes_next(services: Services, sub: Subscription, now: datetime) -> st
     """The next post, or, if the attempt just paused the channel, why none will come."""
     current = services.store.subscription(sub.channel_id)
     if current is not None and current.paused_reason:
-        return weekly_replies.pause_line(current.paused_reason)
+        return pause_line(current.paused_reason)
     if current is None or current.schedule is None or not current.receiving:
         return ""  # unsubscribed meanwhile
-    return weekly_replies.next_post_line(
-        next_post_of(services, current, now), current.schedule.timezone, now=now
-    )
+    return next_post_line(next_post_of(services, current, now), current.schedule.timezone, now=now)
 
 
 def stats(services: Services, command: grammar.Stats, body: dict[str, Any]) -> Message:
     user_id, _ = _ids(body)
     if not services.users.is_admin(user_id):
         return _refuse(services, user_id, "see the stats")
-    tallies = [
-        weekly_replies.TipTally(s.tip_id, s.deliveries, s.useful, s.not_for_me)
-        for s in services.store.tip_stats()
-    ]
-    return weekly_replies.stats(services.catalogue.current(), tallies)
+    return stats_message(services.catalogue.current(), services.store.tip_stats())
 
 
 HANDLERS: dict[type, Callable[..., Message]] = {
@@ -272,7 +278,7 @@ def vote_listener(services: Services, vote: Vote) -> Callable[..., None]:
             )
         except StoreError as error:
             log.error("the vote of %s on %s was not saved: %s", user_id, tip_id, error)
-            message = weekly_replies.vote_not_saved()
+            message = vote_not_saved()
             respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
             return
         other = Vote.NOT_FOR_ME if vote is Vote.USEFUL else Vote.USEFUL

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.core import blocks, grammar
-from bot.core.blocks import Message
+from bot.core import grammar
+from bot.core.render import blocks
+from bot.core.render.blocks import Message
 from bot.listeners import admin, subscriptions
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import blocks
 from bot.core.catalogue import Tip
+from bot.core.render.tips import ARTICLE_TITLE, tip_blocks
 from bot.core.tips_file import parse_catalogue, rendered_length
 
 HEADING = "The Strategic Layer: Where Your Real Value Lives"
@@ -34,18 +34,18 @@ def source_of(tip: Tip) -> str:
     """The text of the context element that credits the article."""
     texts = [
         element["text"]
-        for block in blocks.tip_blocks(tip)
+        for block in tip_blocks(tip)
         if block["type"] == "context"
         for element in block["elements"]
     ]
-    [source] = [text for text in texts if blocks.ARTICLE_TITLE in text]
+    [source] = [text for text in texts if ARTICLE_TITLE in text]
     return source
 
 
 def test_a_tip_from_the_opening_credits_the_opening_not_a_section():
     source = source_of(tip_from("Introduction"))
     assert "Introduction" not in source and "section" not in source
-    assert f"From the opening of _{blocks.ARTICLE_TITLE}_" in source
+    assert f"From the opening of _{ARTICLE_TITLE}_" in source
     assert "topic `moat`" in source
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.core import blocks
+from bot.core.render import blocks
 from tests.support.app_server import HttpReply, RunningApp
 from tests.support.databases import sqlite_url
 from tests.support.signing import (

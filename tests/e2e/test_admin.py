@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import blocks
+from bot.core.render import blocks
+from bot.core.render.tips import weekly_insight
 from tests.support.app_server import HttpReply, RunningApp
 from tests.support.slack_api import FakeSlackApi
 from tests.support.slack_validation import assert_no_broadcast, assert_valid_message
@@ -151,7 +152,7 @@ def test_when_slack_cannot_say_who_is_admin_only_the_settings_count(
 def test_preview_shows_exactly_the_weekly_message(app: RunningApp) -> None:
     message = reply_to(app, "preview alpha-tip-3")
     tip = app.services.catalogue.current().tip("alpha-tip-3")
-    weekly = blocks.weekly_insight(tip)
+    weekly = weekly_insight(tip)
     note, *rest = message["blocks"]
     assert rest == weekly.blocks
     assert message["text"] == weekly.text
@@ -163,7 +164,7 @@ def test_preview_of_every_shipped_tip_is_a_valid_message(running_app, tmp_path: 
     app = running_app(ADMIN_USER_IDS=ADMIN, DATABASE_URL=f"sqlite:///{tmp_path}/p.sqlite3")
     for tip in app.services.catalogue.current().tips[:10]:
         message = reply_to(app, f"preview {tip.id}")
-        assert message["blocks"][1:] == blocks.weekly_insight(tip).blocks
+        assert message["blocks"][1:] == weekly_insight(tip).blocks
 
 
 def test_preview_of_an_unknown_id_suggests_close_ones(app: RunningApp) -> None:

@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.core import admin_views, blocks
+from bot.core.render import blocks
+from bot.core.render.home import HOME_PROBLEM_LINES_SHOWN, MAX_VIEW_BLOCKS
 from bot.core.schedule import WeeklySchedule
 from bot.listeners.subscriptions import next_post_of
 from bot.store import Vote
@@ -74,7 +75,7 @@ def open_home(app: RunningApp, user: str, *, tab: str = "home") -> dict[str, Any
     assert call.params["user_id"] == user
     view = call.params["view"]
     assert_valid_view(view)
-    assert len(view["blocks"]) <= admin_views.MAX_VIEW_BLOCKS
+    assert len(view["blocks"]) <= MAX_VIEW_BLOCKS
     return view
 
 
@@ -238,7 +239,7 @@ def test_a_rejected_edits_control_characters_and_count_show_escaped_and_whole(
     write(tips_path, (fixtures / "alias_bomb.yaml").read_bytes())
     app.services.catalogue.reload()
     shown = " ".join(strings_in(open_home(app, ADMIN)))
-    assert f"…and {802 - admin_views.HOME_PROBLEM_LINES_SHOWN} more" in shown
+    assert f"…and {802 - HOME_PROBLEM_LINES_SHOWN} more" in shown
 
 
 def strings_in(value: object) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import blocks
+from bot.core.render import blocks
 from tests.support.app_server import SIGNING_SECRET, TIPS_PATH
 from tests.support.signing import signed_headers, slash_command_body
 from tests.support.slack_api import FakeSlackApi

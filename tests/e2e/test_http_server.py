@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from bot.catalogue_source import read_catalogue
-from bot.core import blocks
+from bot.core.render import blocks
 from tests.support.app_server import SIGNING_SECRET, TIPS_PATH
 from tests.support.bot_process import BotProcess
 from tests.support.signing import JSON, block_actions_payload, signed_headers, slash_command_body

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.core import blocks
+from bot.core.render import blocks
 from tests.support.app_server import RunningApp
 from tests.support.signing import (
     FORM,

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from bot.catalogue_source import read_catalogue
-from bot.core import blocks, grammar
+from bot.core import grammar
+from bot.core.render import blocks
+from bot.core.render.tips import ARTICLE_TITLE, source_line
 from tests.support.app_server import TIPS_PATH, HttpReply, RunningApp
 from tests.support.slack_validation import all_text, assert_no_broadcast, assert_valid_message
 
@@ -59,8 +61,8 @@ def test_pmtip_alone_answers_a_random_catalogue_tip_in_the_ack(app, slack_api):
     assert tip.title in message["text"]
     assert any("Your move" in all_text(b) for b in message["blocks"])
     # credited to the article: its section, or its opening (`section: Introduction`)
-    source = blocks.source_line(section=tip.section, topic=tip.topic)
-    assert blocks.ARTICLE_TITLE in source
+    source = source_line(section=tip.section, topic=tip.topic)
+    assert ARTICLE_TITLE in source
     assert any(source in all_text(b) for b in message["blocks"] if b["type"] == "context")
     # a lookup is answered in the acknowledgement: no Web API call, no response_url post
     assert [call.method for call in slack_api.calls()] == ["auth.test"]

@@ -26,7 +26,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.catalogue_source import read_catalogue
-from bot.core import blocks
+from bot.core.render import blocks
 from bot.core.schedule import WeeklySchedule
 from bot.delivery import EVENT_TYPE
 from bot.store import DeliveryState, open_store

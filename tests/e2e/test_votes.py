@@ -10,8 +10,8 @@ import pytest
 import yaml
 from sqlalchemy import text
 
-from bot.core import blocks
 from bot.core.catalogue import TIP_ID_MAX
+from bot.core.render import blocks
 from tests.support.app_server import TIPS_PATH, RunningApp
 from tests.support.databases import database_url, fresh_postgres, hold_sqlite_write_lock
 from tests.support.slack_validation import assert_valid_message

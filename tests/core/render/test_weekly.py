@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from bot.core.catalogue import Catalogue, Tip, Topic
-from bot.core.schedule import WeeklySchedule, slot_on, unusable_schedule_reason
-from bot.core.weekly_replies import (
-    TipTally,
+from bot.core.feedback import TipStats
+from bot.core.render.admin import stats
+from bot.core.render.weekly import (
     describe_schedule,
     local_time_text,
     schedule_status,
     slack_date,
-    stats,
     vote_not_saved,
 )
+from bot.core.schedule import WeeklySchedule, slot_on, unusable_schedule_reason
 from tests.support.slack_validation import assert_no_broadcast, assert_valid_message
 
 TOPIC = Topic("ai-fit", "AI fit", "When AI fits")
@@ -96,10 +96,10 @@ def test_a_vote_that_was_not_saved_says_so():
 def test_stats_rank_most_and_least_useful_and_list_every_tip():
     catalogue = catalogue_of(5)
     tallies = [
-        TipTally("tip-00001", deliveries=3, useful=5, not_for_me=1),
-        TipTally("tip-00002", deliveries=2, useful=0, not_for_me=4),
-        TipTally("tip-00003", deliveries=1, useful=2, not_for_me=0),
-        TipTally("retired-tip", deliveries=1, useful=0, not_for_me=0),
+        TipStats("tip-00001", deliveries=3, useful=5, not_for_me=1),
+        TipStats("tip-00002", deliveries=2, useful=0, not_for_me=4),
+        TipStats("tip-00003", deliveries=1, useful=2, not_for_me=0),
+        TipStats("retired-tip", deliveries=1, useful=0, not_for_me=0),
     ]
     message = stats(catalogue, tallies)
     text = section_texts(message)
@@ -122,7 +122,7 @@ def test_stats_with_no_votes_say_so():
 
 def test_stats_for_10000_tips_stay_within_one_valid_message():
     catalogue = catalogue_of(10_000)
-    tallies = [TipTally(f"tip-{n:05d}", n % 7, n % 5, n % 3) for n in range(10_000)]
+    tallies = [TipStats(f"tip-{n:05d}", n % 7, n % 5, n % 3) for n in range(10_000)]
     message = stats(catalogue, tallies)
     assert len(message.blocks) <= 50
     assert_valid_message(message.as_kwargs())

@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Sequence
 
 from bot.core import mrkdwn
-from bot.core.blocks import Block, Message
+from bot.core.render.blocks import Block, Message
 
 
 def from_mrkdwn(text: str) -> str:

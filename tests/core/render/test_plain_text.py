@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import blocks
-from bot.core.plain_text import from_mrkdwn, render
+from bot.core.render import blocks
+from bot.core.render.plain_text import from_mrkdwn, render
 
 CASES = [
     ("markup goes", ":point_right: *Your move:* _try_ ~this~", "Your move: try this"),

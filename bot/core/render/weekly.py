@@ -1,17 +1,18 @@
-"""What pmtip says about weekly subscriptions and feedback: schedules, next post
-times, refusals, stats. Pure rendering; the listeners pass in every fact."""
+"""What pmtip says about the weekly insight: subscribing, the schedule and the next
+post time, pauses, post-now, and the answer to a vote. Pure rendering; the
+handlers pass in every fact (the time included)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core import blocks
-from bot.core.blocks import Message
 from bot.core.catalogue import Catalogue
+from bot.core.feedback import Vote
 from bot.core.grammar import DAY_NAMES
+from bot.core.render import blocks
+from bot.core.render.blocks import Message
 from bot.core.schedule import UNUSABLE_SCHEDULE, Slot, WeeklySchedule
 
 # What to do about each reason a subscription is paused.
@@ -27,26 +28,8 @@ UNUSABLE_SCHEDULE_ADVICE = (
     "`/pmtip subscribe monday 09:00 Europe/Berlin` (without a timezone, yours in Slack is used)."
 )
 PROBLEM_SHOWN = 300  # characters of a stored value's problem shown back
-STATS_LIST_SIZE = 10
 VOTE_NOT_SAVED = "Sorry, your vote was not saved; please try again."
-
-
-@dataclass(frozen=True, slots=True)
-class TipTally:
-    """Deliveries and votes of one tip (the store's TipStats, without the import)."""
-
-    tip_id: str
-    deliveries: int
-    useful: int
-    not_for_me: int
-
-    @property
-    def votes(self) -> int:
-        return self.useful + self.not_for_me
-
-    @property
-    def score(self) -> int:
-        return self.useful - self.not_for_me
+VOTE_LABELS = {Vote.USEFUL: "Useful", Vote.NOT_FOR_ME: "Not for me"}
 
 
 def describe_schedule(schedule: WeeklySchedule) -> str:
@@ -153,6 +136,23 @@ def vote_not_saved() -> Message:
     return blocks.notice(VOTE_NOT_SAVED)
 
 
+def vote_noted(vote: Vote, *, before: Vote | None) -> Message:
+    """Thanks for a vote, saying what it replaced and how to change it."""
+    other = Vote.NOT_FOR_ME if vote is Vote.USEFUL else Vote.USEFUL
+    changed = f" (it was “{VOTE_LABELS[before]}”)" if before and before is not vote else ""
+    return blocks.notice(
+        f"Thanks, noted: “{VOTE_LABELS[vote]}”{changed}. Changed your mind? "
+        f"Click “{VOTE_LABELS[other]}” on the post any time."
+    )
+
+
+def vote_on_retired_tip() -> Message:
+    return blocks.notice(
+        "That tip is no longer in the catalogue, so there is "
+        "nothing to vote on. Thanks all the same!"
+    )
+
+
 def not_subscribed() -> Message:
     return blocks.notice(
         "This channel has no weekly insight. Start one with `/pmtip subscribe`, for example "
@@ -167,11 +167,6 @@ def unsubscribed(*, was_subscribed: bool) -> Message:
         "Unsubscribed: no more weekly insights in this channel. "
         "`/pmtip subscribe` starts them again, where the rotation left off."
     )
-
-
-def refusal(*, action: str, who_can_help: str) -> Message:
-    helpers = who_can_help[:1].upper() + who_can_help[1:]
-    return blocks.notice(f"Sorry, only admins can {action}. {helpers} can do it for you.")
 
 
 def unknown_topics(unknown: Sequence[str], catalogue: Catalogue) -> Message:
@@ -201,50 +196,3 @@ def post_now_done(*, title: str, next_slot: Slot, timezone: str, now: datetime) 
         f":white_check_mark: Posted this week's insight, “{blocks.escape(title)}”. "
         f"It counts as this week's slot. {next_post_line(next_slot, timezone, now=now)}"
     )
-
-
-def stats(catalogue: Catalogue, tallies: Sequence[TipTally]) -> Message:
-    """Deliveries and votes per tip for the whole catalogue, most and least useful first."""
-    by_id = {tally.tip_id: tally for tally in tallies}
-    every = [by_id.get(tip.id, TipTally(tip.id, 0, 0, 0)) for tip in catalogue.tips]
-    retired = [t for t in tallies if catalogue.tip(t.tip_id) is None]
-    voted = [t for t in every if t.votes]
-    most = sorted((t for t in voted if t.useful), key=lambda t: (-t.score, -t.useful, t.tip_id))[
-        :STATS_LIST_SIZE
-    ]
-    least = sorted(
-        (t for t in voted if t.not_for_me), key=lambda t: (t.score, -t.not_for_me, t.tip_id)
-    )[:STATS_LIST_SIZE]
-
-    def line(tally: TipTally) -> str:
-        tip = catalogue.tip(tally.tip_id)
-        title = blocks.escape(blocks.clip(tip.title, 80)) if tip else "_retired_"
-        return (
-            f"`{tally.tip_id}` {title} · posted {tally.deliveries} · "
-            f":thumbsup: {tally.useful} · not for me {tally.not_for_me}"
-        )
-
-    total_posts = sum(t.deliveries for t in every) + sum(t.deliveries for t in retired)
-    total_votes = sum(t.votes for t in every) + sum(t.votes for t in retired)
-    out: list[blocks.Block] = [
-        blocks.header("pmtip stats"),
-        blocks.section(
-            f"{len(catalogue.tips)} tips · {total_posts} weekly posts · {total_votes} votes · "
-            f"{sum(1 for t in every if not t.deliveries)} tips never posted"
-        ),
-    ]
-    if most:
-        out.append(blocks.section("*Most useful*\n" + "\n".join(line(t) for t in most)))
-    if least:
-        out.append(blocks.section("*Least useful*\n" + "\n".join(line(t) for t in least)))
-    if not voted:
-        out.append(blocks.section("_No votes yet._"))
-    out.append(blocks.section("*Every tip* (most useful first)"))
-    ranked = sorted(every, key=lambda t: (-t.score, -t.useful, -t.deliveries, t.tip_id))
-    out += blocks.chunked_sections(
-        [line(t) for t in [*ranked, *retired]], max_blocks=blocks.MAX_BLOCKS - len(out) - 1
-    )
-    text = (
-        f"pmtip stats: {len(catalogue.tips)} tips, {total_posts} weekly posts, {total_votes} votes"
-    )
-    return blocks.fit(Message(text=text, blocks=out))

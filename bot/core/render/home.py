@@ -1,30 +1,29 @@
-"""What pmtip shows admins and the Home tab: reload results, rejected edits,
-previews, and the App Home view. Pure rendering; the shell passes in every fact
-(the time included) and sends the result.
+"""The App Home tab everyone sees: topic buttons, the weekly insight in the person's
+channels and, for admins, the catalogue's state and the feedback. Pure rendering;
+the shell passes in every fact (the time included) and publishes the view.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.core import blocks
-from bot.core.blocks import Block, Message
-from bot.core.catalogue import Catalogue, Tip
-from bot.core.controls import show_controls
-from bot.core.weekly_replies import TipTally, slack_date
+from bot.core.catalogue import Catalogue
+from bot.core.feedback import TipStats
+from bot.core.render import blocks
+from bot.core.render.admin import problem_blocks, safe_text
+from bot.core.render.blocks import Block
+from bot.core.render.tips import ARTICLE_TITLE
+from bot.core.render.weekly import slack_date
 
 MAX_VIEW_BLOCKS = 100
 BUTTONS_PER_ACTIONS = 25
 TOPIC_ACTION_BLOCKS_MAX = 20  # 500 topics as buttons; beyond that, a pointer to /pmtip topics
 CHANNEL_LINES_MAX = 50
-PROBLEM_LINES_SHOWN = 30  # in a reply or a direct message; `validate` lists more
 HOME_PROBLEM_LINES_SHOWN = 10
 HOME_STATS_SHOWN = 5
-VALIDATE_HINT = "Run `python -m bot validate` on the file to see every problem."
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,104 +56,6 @@ def topic_action_id(index: int) -> str:
     return f"{blocks.HOME_TOPIC}.{index}"
 
 
-# -- replies to admins ------------------------------------------------------------------
-
-
-def _shown(text: str) -> str:
-    """Text from the file or the system, with control characters as visible escapes
-    (bot.core.problems escapes its messages already; a path or an OS error may not be)."""
-    return blocks.escape(show_controls(text))
-
-
-def _problem_blocks(problems: Sequence[str], *, shown: int, left_out: int = 0) -> list[Block]:
-    """The problems as monospaced lines, packed into sections within Slack's limits;
-    `left_out` more were not even kept."""
-    lines = [_shown(blocks.clip(line, 500)) for line in problems[:shown]]
-    out: list[Block] = []
-    chunk: list[str] = []
-    for line in lines:
-        if chunk and sum(len(x) + 1 for x in chunk) + len(line) + 8 > blocks.SECTION_MAX:
-            out.append(blocks.section("```" + "\n".join(chunk) + "```"))
-            chunk = []
-        chunk.append(line)
-    if chunk:
-        out.append(blocks.section("```" + "\n".join(chunk) + "```"))
-    more = max(len(problems) - shown, 0) + left_out
-    if more:
-        out.append(blocks.context(f"…and {more} more. {VALIDATE_HINT}"))
-    return out
-
-
-def reload_reply(*, ok: bool, summary: str, problems: Sequence[str], left_out: int = 0) -> Message:
-    """The answer to `/pmtip reload`."""
-    if ok:
-        return blocks.notice(f":white_check_mark: Reloaded {_shown(summary)}.")
-    return _rejection(
-        ":x: *The tips file was not reloaded.*",
-        summary=summary,
-        problems=problems,
-        left_out=left_out,
-        ending="Fix these lines, save, and run `/pmtip reload` again.",
-    )
-
-
-def rejected_edit_notice(*, summary: str, problems: Sequence[str], left_out: int = 0) -> Message:
-    """The direct message to each admin when a saved edit of the file is refused."""
-    return _rejection(
-        ":warning: *A change to the tips file was not loaded.*",
-        summary=summary,
-        problems=problems,
-        left_out=left_out,
-        ending="Fix these lines and save again; I pick the file up within seconds.",
-    )
-
-
-def _rejection(
-    title: str, *, summary: str, problems: Sequence[str], left_out: int, ending: str
-) -> Message:
-    out = [
-        blocks.section(f"{title}\n{_shown(summary)}"),
-        *_problem_blocks(problems, shown=PROBLEM_LINES_SHOWN, left_out=left_out),
-        blocks.context(ending),
-    ]
-    text = f"{summary}. " + " | ".join(problems[:5])
-    return blocks.fit(Message(text=_shown(text), blocks=out))
-
-
-def preview(tip: Tip) -> Message:
-    """Exactly the weekly message, under a line saying it is a preview."""
-    weekly = blocks.weekly_insight(tip)
-    note = blocks.context(
-        f":eyes: Preview of `{tip.id}` as a channel receives it. Only you can see this."
-    )
-    return blocks.fit(Message(text=weekly.text, blocks=[note, *weekly.blocks]))
-
-
-def close_tip_ids(catalogue: Catalogue, tip_id: str, *, limit: int = 3) -> list[str]:
-    ids = [tip.id for tip in catalogue.tips]
-    close = difflib.get_close_matches(tip_id, ids, n=limit, cutoff=0.5)
-    if len(close) < limit:  # a fragment of an id: `moat` for `moat-defensibility`
-        close += [i for i in ids if tip_id in i and i not in close][: limit - len(close)]
-    return close
-
-
-def unknown_tip(tip_id: str, suggestions: Sequence[str]) -> Message:
-    text = f"No tip has the id `{blocks.echo(tip_id)}`."
-    if suggestions:
-        text += " Did you mean " + ", ".join(f"`{s}`" for s in suggestions) + "?"
-    text += " Tip ids are the `id:` lines of the tips file; `/pmtip search <words>` finds tips."
-    return blocks.notice(text)
-
-
-def topic_tip(tip: Tip) -> Message:
-    """A tip sent by direct message after a topic button on the Home tab."""
-    out = blocks.tip_blocks(tip)
-    out.append(
-        blocks.actions(f"tip:{tip.id}", blocks.button("Another tip", blocks.ANOTHER, tip.id))
-    )
-    return blocks.fit(Message(text=blocks.tip_fallback(tip), blocks=out))
-
-
 # -- the Home tab ---------------------------------------------------------------------------
 
 
@@ -163,7 +64,7 @@ def home_view(
     catalogue: Catalogue,
     channels: Sequence[ChannelPost] | None,
     status: CatalogueStatus | None = None,
-    tallies: Sequence[TipTally] | None = None,
+    tallies: Sequence[TipStats] | None = None,
 ) -> dict[str, Any]:
     """The Home tab. `channels` is None when they could not be looked up; `status`
     and `tallies` are given for admins only. Never more than 100 blocks."""
@@ -182,7 +83,7 @@ def home_view(
         out += _status_blocks(status)
     if tallies is not None:
         out += _stats_blocks(catalogue, tallies)
-    out.append(blocks.context(f"Tips come from the article _{blocks.ARTICLE_TITLE}_."))
+    out.append(blocks.context(f"Tips come from the article _{ARTICLE_TITLE}_."))
     if len(out) > MAX_VIEW_BLOCKS:  # the budgets above keep well under; this is the backstop
         out = [*out[: MAX_VIEW_BLOCKS - 1], blocks.context("_…cut to fit the Home tab._")]
     return {"type": "home", "blocks": out}
@@ -247,18 +148,15 @@ def _status_blocks(status: CatalogueStatus) -> list[Block]:
     out: list[Block] = [
         blocks.header("Admin: the catalogue"),
         blocks.section(
-            f"*File:* `{_shown(status.path)}`\n"
+            f"*File:* `{safe_text(status.path)}`\n"
             f"*Serving:* {status.tips} tips in {status.topics} topics\n{loaded}"
         ),
     ]
     if status.rejected_summary is not None:
         when = f" ({slack_date(status.rejected_at, 'UTC')})" if status.rejected_at else ""
-        out.append(
-            blocks.section(
-                f":warning: *The last edit was not loaded*{when}\n{_shown(status.rejected_summary)}"
-            )
-        )
-        out += _problem_blocks(
+        summary = safe_text(status.rejected_summary)
+        out.append(blocks.section(f":warning: *The last edit was not loaded*{when}\n{summary}"))
+        out += problem_blocks(
             status.rejected_problems,
             shown=HOME_PROBLEM_LINES_SHOWN,
             left_out=status.rejected_problems_left_out,
@@ -273,7 +171,7 @@ def _status_blocks(status: CatalogueStatus) -> list[Block]:
     return out
 
 
-def _stats_blocks(catalogue: Catalogue, tallies: Sequence[TipTally]) -> list[Block]:
+def _stats_blocks(catalogue: Catalogue, tallies: Sequence[TipStats]) -> list[Block]:
     voted = [t for t in tallies if t.votes and catalogue.tip(t.tip_id)]
     posts = sum(t.deliveries for t in tallies)
     votes = sum(t.votes for t in tallies)
@@ -282,7 +180,7 @@ def _stats_blocks(catalogue: Catalogue, tallies: Sequence[TipTally]) -> list[Blo
         blocks.section(f"{posts} weekly posts · {votes} votes on {len(voted)} tips"),
     ]
 
-    def line(tally: TipTally) -> str:
+    def line(tally: TipStats) -> str:
         tip = catalogue.tip(tally.tip_id)
         title = blocks.escape(blocks.clip(tip.title, 80)) if tip else tally.tip_id
         return (
