@@ -114,7 +114,7 @@ def _slack_start_problem(error: Exception) -> str:
 
 
 def run_tip(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.catalogue_source import read_catalogue
+    from bot.catalogue.source import read_catalogue
     from bot.core import grammar, replies
     from bot.core.render import plain_text
 
@@ -132,7 +132,7 @@ def run_tip(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_validate(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.catalogue_source import read_tips_file
+    from bot.catalogue.source import read_tips_file
     from bot.core.controls import show_controls
 
     path = Path(args.path) if args.path else settings.tips_path
@@ -217,7 +217,7 @@ def _start_worker(services: Any) -> None:  # bot.slack_app.Services, imported la
 
 def run_clock(settings: Settings, args: argparse.Namespace) -> int:
     from bot import scheduler as weekly
-    from bot.catalogue_source import CatalogueSource
+    from bot.catalogue.source import CatalogueSource
     from bot.store import open_store
 
     store = open_store(settings.database_url.reveal() or None)
@@ -261,7 +261,7 @@ def run_migrate(settings: Settings, args: argparse.Namespace) -> int:
 def run_post_due(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from bot.catalogue_source import read_catalogue
+    from bot.catalogue.source import read_catalogue
     from bot.delivery import post_due
     from bot.scheduler import delivery_client
     from bot.store import StoreError, open_store

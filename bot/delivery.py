@@ -43,7 +43,7 @@ from bot.core.owed import SLACK_REFUSALS, owed_now
 from bot.core.render.tips import weekly_insight
 from bot.core.schedule import Due, NotOwed, Slot, TooLate, slot_for_week_of, slot_status
 from bot.identity import BotIdentity
-from bot.slack_limits import CONVERSATIONS_HISTORY_PAGE
+from bot.slack.limits import CONVERSATIONS_HISTORY_PAGE
 from bot.store.base import Delivery, DeliveryState, Store, StoreError, Subscription
 
 log = logging.getLogger(__name__)

@@ -20,10 +20,11 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk import WebClient
 
-from bot.catalogue_source import CatalogueSource
+from bot.catalogue.source import CatalogueSource
 from bot.delivery import DEFAULT_POLICY, DeliveryPolicy, DeliveryReport, post_due
 from bot.identity import BotIdentity
 from bot.settings import Settings
+from bot.slack.client import web_client
 from bot.store.base import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -34,9 +35,11 @@ JOB_ID = "pmtip-post-due"
 def delivery_client(settings: Settings, *, timeout: int = 10) -> WebClient:
     """A Web API client without retry handlers: delivery retries by itself, and
     checks the channel before re-posting after an answer that never came."""
-    kwargs = {"base_url": settings.slack_api_base_url} if settings.slack_api_base_url else {}
-    return WebClient(
-        token=settings.bot_token.reveal() or None, timeout=timeout, retry_handlers=[], **kwargs
+    return web_client(
+        token=settings.bot_token.reveal(),
+        base_url=settings.slack_api_base_url,
+        retries=False,
+        timeout=timeout,
     )
 
 

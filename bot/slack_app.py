@@ -15,20 +15,17 @@ from dataclasses import dataclass, field
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
-from bot.admins import UserDirectory
-from bot.catalogue_source import CatalogueSource
+from bot.catalogue.notices import AdminNotices, NoticeLedger
+from bot.catalogue.reloader import Reloader
+from bot.catalogue.source import CatalogueSource
 from bot.identity import BotIdentity
 from bot.listeners import actions, commands, failures, home
 from bot.recent import RecentTips
-from bot.reloader import AdminNotifier, NoticeLedger, Reloader
 from bot.scheduler import delivery_client
 from bot.settings import Settings
+from bot.slack.client import web_client
+from bot.slack.users import Users
 from bot.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -41,7 +38,7 @@ class Services:
     settings: Settings
     client: WebClient
     catalogue: CatalogueSource
-    users: UserDirectory
+    users: Users
     store: Store  # subscriptions, the delivery ledger, votes (bot.store.base)
     delivery_client: WebClient  # no retry handlers: bot.delivery retries by itself
     identity: BotIdentity  # the bot's own ids (auth.test, once): whose posts are ours
@@ -57,16 +54,11 @@ class Services:
 
 def build_client(settings: Settings, *, timeout: int = 10) -> WebClient:
     """A Web API client aimed at Slack, or at the stand-in named by SLACK_API_BASE_URL."""
-    kwargs = {"base_url": settings.slack_api_base_url} if settings.slack_api_base_url else {}
-    return WebClient(
-        token=settings.bot_token.reveal() or None,
+    return web_client(
+        token=settings.bot_token.reveal(),
+        base_url=settings.slack_api_base_url,
+        retries=True,
         timeout=timeout,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-        **kwargs,
     )
 
 
@@ -75,18 +67,19 @@ def build_services(settings: Settings) -> Services:
     posting_client = delivery_client(settings)
     source = CatalogueSource(settings.tips_path)
     source.reload()
+    users = Users(client, admin_ids=settings.admin_user_ids)
     return Services(
         settings=settings,
         client=client,
         catalogue=source,
-        users=UserDirectory(client, admin_ids=settings.admin_user_ids),
+        users=users,
         store=open_store(settings.database_url.reveal() or None),  # raises StoreUnavailable
         delivery_client=posting_client,
         identity=BotIdentity(posting_client),
         reloader=Reloader(
             source,
             interval=settings.reload_seconds,
-            notify=AdminNotifier(client, admin_ids=settings.admin_user_ids),
+            notify=AdminNotices(client, directory=users),
             ledger=NoticeLedger.for_this_start(),
         ),
     )

@@ -18,7 +18,7 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.catalogue_source import read_catalogue
+from bot.catalogue.source import read_catalogue
 from bot.core import catalogue, grammar, replies
 from bot.core.render import blocks
 from bot.core.render.lists import no_match, search_results

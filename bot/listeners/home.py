@@ -22,7 +22,7 @@ from bot.core.render.home import CatalogueStatus, ChannelPost, home_view
 from bot.core.render.tips import topic_tip
 from bot.core.render.weekly import describe_schedule
 from bot.listeners.subscriptions import next_post_of
-from bot.slack_limits import USERS_CONVERSATIONS_PAGE
+from bot.slack.limits import USERS_CONVERSATIONS_PAGE
 
 if TYPE_CHECKING:
     from bot.slack_app import Services

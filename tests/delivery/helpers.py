@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.catalogue_source import read_catalogue
+from bot.catalogue.source import read_catalogue
 from bot.core.catalogue import Catalogue
 from bot.core.schedule import WeeklySchedule
 from bot.delivery import EVENT_TYPE, DeliveryPolicy, DeliveryReport, post_due

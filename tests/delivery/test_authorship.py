@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.catalogue_source import CatalogueSource
+from bot.catalogue.source import CatalogueSource
 from bot.delivery import EVENT_TYPE
 from bot.scheduler import WeeklyTicker
 from bot.store import DeliveryState

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue_source import CatalogueSource
+from bot.catalogue.source import CatalogueSource
 from bot.core.schedule import EARLIEST_INSTANT, LATEST_INSTANT, WeeklySchedule
 from bot.scheduler import WeeklyTicker, start_background, stop
 from bot.store import StoreUnavailable, open_store

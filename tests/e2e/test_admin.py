@@ -10,10 +10,10 @@ import pytest
 
 from bot.core.render import blocks
 from bot.core.render.tips import weekly_insight
+from tests.catalogue.test_reloader import BROKEN, catalogue_text, write
 from tests.support.app_server import HttpReply, RunningApp
 from tests.support.slack_api import FakeSlackApi
 from tests.support.slack_validation import assert_no_broadcast, assert_valid_message
-from tests.test_reload import BROKEN, catalogue_text, write
 
 ADMIN = "UBOSS"  # in ADMIN_USER_IDS
 WORKSPACE_ADMIN = "UWSADMIN"  # is_admin according to users.info

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.catalogue_source import read_catalogue
+from bot.catalogue.source import read_catalogue
 from bot.core.render import blocks
 from tests.support.app_server import TIPS_PATH, HttpReply, RunningApp
 from tests.support.slack_validation import all_text, assert_valid_message

@@ -16,13 +16,13 @@ from bot.core.render.home import HOME_PROBLEM_LINES_SHOWN, MAX_VIEW_BLOCKS
 from bot.core.schedule import WeeklySchedule
 from bot.listeners.subscriptions import next_post_of
 from bot.store import Vote
+from tests.catalogue.test_reloader import BROKEN, catalogue_text, write
 from tests.core.test_tips_file import generate_tips_yaml
 from tests.support.app_server import RunningApp
 from tests.support.databases import corrupt_subscription
 from tests.support.signing import JSON, block_actions_payload, event_body
 from tests.support.slack_api import FakeSlackApi
 from tests.support.slack_validation import assert_valid_message, assert_valid_view
-from tests.test_reload import BROKEN, catalogue_text, write
 
 ADMIN = "UBOSS"
 MEMBER = "U123"

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from bot.catalogue_source import read_catalogue
+from bot.catalogue.source import read_catalogue
 from bot.core.render import blocks
 from tests.support.app_server import SIGNING_SECRET, TIPS_PATH
 from tests.support.bot_process import BotProcess

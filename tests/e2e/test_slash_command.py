@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.catalogue_source import read_catalogue
+from bot.catalogue.source import read_catalogue
 from bot.core import grammar
 from bot.core.render import blocks
 from bot.core.render.tips import ARTICLE_TITLE, source_line

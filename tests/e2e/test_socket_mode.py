@@ -25,7 +25,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.catalogue_source import read_catalogue
+from bot.catalogue.source import read_catalogue
 from bot.core.render import blocks
 from bot.core.schedule import WeeklySchedule
 from bot.delivery import EVENT_TYPE

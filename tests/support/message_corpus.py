@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time
 from functools import cache
 from typing import Any
 
-from bot.catalogue_source import read_catalogue
+from bot.catalogue.source import read_catalogue
 from bot.core import grammar, replies
 from bot.core.catalogue import Catalogue, Tip, Topic
 from bot.core.feedback import TipStats

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot import slack_limits
+from bot.slack import limits as slack_limits
 from tests.support.slack_arguments import PAGE_LIMIT_MAX
 
 # The shell: bot/core makes no Web API calls (its `limit=` are result counts).
@@ -30,4 +30,4 @@ def test_no_web_api_call_passes_a_bare_number_as_its_limit():
         for path, text in SOURCES.items()
         if (found := re.findall(r"\blimit=\d+", text))
     }
-    assert bare == {}, "name the page size in bot/slack_limits.py, citing Slack's docs"
+    assert bare == {}, "name the page size in bot/slack/limits.py, citing Slack's docs"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.admins import UserDirectory
 from bot.settings import load_settings
+from bot.slack.users import Users
 from bot.slack_app import build_client
 from tests.support.slack_api import FakeSlackApi
 
@@ -20,7 +20,7 @@ def directory(api: FakeSlackApi, clock: Clock, admins: frozenset[str] = frozense
     settings = load_settings(
         {"SLACK_BOT_TOKEN": "xoxb-admins", "SLACK_API_BASE_URL": api.base_url}, mode="offline"
     )
-    return UserDirectory(build_client(settings), admin_ids=admins, monotonic=clock)
+    return Users(build_client(settings), admin_ids=admins, monotonic=clock)
 
 
 def test_workspace_admin_status_is_cached_for_five_minutes_then_asked_again(slack_api):
@@ -49,3 +49,22 @@ def test_a_slack_error_falls_back_to_the_settings(slack_api):
     slack_api.fail("users.info", error="user_not_found", times=2)
     assert not users.is_admin("UX")
     assert users.user("UX").timezone is None
+
+
+def test_one_definition_of_admin_for_a_command_and_for_the_tips_file_notices(slack_api):
+    """users.info (a command's sender) and users.list (everyone told about a refused
+    edit) come to the same answer for every kind of person."""
+    slack_api.users.update(
+        {
+            "UADMIN": {"is_admin": True},
+            "UOWNER": {"is_owner": True},
+            "UPRIMARY": {"is_primary_owner": True},
+            "UGONE": {"is_admin": True, "deleted": True},
+            "UBOT": {"is_admin": True, "is_bot": True},
+            "UMEMBER": {},
+        }
+    )
+    users = directory(slack_api, Clock(), admins=frozenset({"UCONFIGURED"}))
+    listed = set(users.admins())
+    asked = {uid for uid in [*slack_api.users, "UCONFIGURED"] if users.is_admin(uid)}
+    assert listed == asked == {"UADMIN", "UOWNER", "UPRIMARY", "UCONFIGURED"}

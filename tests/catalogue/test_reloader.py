@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue_source import EMPTY, CatalogueSource
-from bot.reloader import AdminNotifier, NoticeLedger, Reloader
+from bot.catalogue.notices import AdminNotices, NoticeLedger
+from bot.catalogue.reloader import Reloader
+from bot.catalogue.source import EMPTY, CatalogueSource
 from bot.settings import load_settings
+from bot.slack.users import Users
 from bot.slack_app import build_client
 from tests.support.app_server import BOT_TOKEN, RunningApp
 from tests.support.slack_api import FakeSlackApi
@@ -92,7 +94,8 @@ def make_reloader(slack_api: FakeSlackApi, tmp_path: Path) -> Callable[..., Relo
     ledger.folder.mkdir()
 
     def make(source: CatalogueSource, *, admins: tuple[str, ...] = ADMINS) -> Reloader:
-        notify = AdminNotifier(build_client(settings), admin_ids=admins)
+        client = build_client(settings)
+        notify = AdminNotices(client, directory=Users(client, admin_ids=frozenset(admins)))
         return Reloader(source, interval=0.01, notify=notify, ledger=ledger)
 
     return make

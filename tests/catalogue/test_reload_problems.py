@@ -12,18 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue_source import LOGGED_PROBLEMS_MAX, CatalogueSource
+from bot.catalogue.notices import AdminNotices, NoticeLedger
+from bot.catalogue.reloader import Reloader
+from bot.catalogue.source import LOGGED_PROBLEMS_MAX, CatalogueSource
 from bot.core.problems import PROBLEMS_KEPT
 from bot.core.render.admin import PROBLEM_LINES_SHOWN
 from bot.logging_setup import setup_logging
-from bot.reloader import AdminNotifier, NoticeLedger, Reloader
 from bot.settings import load_settings
+from bot.slack.users import Users
 from bot.slack_app import build_client
+from tests.catalogue.test_reloader import admin_messages, catalogue_text, poll_until_settled, write
 from tests.core.test_tips_file import FIXTURES
 from tests.support.app_server import BOT_TOKEN
 from tests.support.slack_api import FakeSlackApi
 from tests.support.slack_validation import assert_valid_message
-from tests.test_reload import admin_messages, catalogue_text, poll_until_settled, write
 
 
 @pytest.fixture
@@ -43,7 +45,8 @@ def make_reloader(slack_api: FakeSlackApi, tmp_path: Path) -> Callable[[Catalogu
     ledger.folder.mkdir()
 
     def make(source: CatalogueSource) -> Reloader:
-        notify = AdminNotifier(build_client(settings), admin_ids=("UADMIN1",))
+        client = build_client(settings)
+        notify = AdminNotices(client, directory=Users(client, admin_ids=frozenset({"UADMIN1"})))
         return Reloader(source, interval=0.01, notify=notify, ledger=ledger)
 
     return make
