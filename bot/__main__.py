@@ -154,8 +154,8 @@ def run_validate(settings: Settings, args: argparse.Namespace) -> int:
 def run_socket(settings: Settings, args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot import scheduler as weekly
     from bot.slack_app import build_app, build_services
+    from bot.weekly import ticker as weekly
 
     _ignore_oauth_variables()
     services = build_services(settings)
@@ -216,16 +216,17 @@ def _start_worker(services: Any) -> None:  # bot.slack_app.Services, imported la
 
 
 def run_clock(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import scheduler as weekly
     from bot.catalogue.source import CatalogueSource
+    from bot.slack_app import build_client
     from bot.store import open_store
+    from bot.weekly import ticker as weekly
 
     store = open_store(settings.database_url.reveal() or None)
     catalogue = CatalogueSource(settings.tips_path)
     catalogue.reload()  # a bad file is logged; the tick reloads it once it is fixed
     ticker = weekly.WeeklyTicker(
         store=store,
-        client=weekly.delivery_client(settings),
+        client=build_client(settings, retries=False),
         catalogue=catalogue,
         catchup_hours=settings.catchup_hours,
     )
@@ -262,9 +263,9 @@ def run_post_due(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from bot.catalogue.source import read_catalogue
-    from bot.delivery import post_due
-    from bot.scheduler import delivery_client
+    from bot.slack_app import build_client
     from bot.store import StoreError, open_store
+    from bot.weekly.post_due import post_due
 
     at = args.at or datetime.now(UTC)  # --at was checked by the parser
     catalogue, problems = read_catalogue(settings.tips_path)
@@ -276,7 +277,7 @@ def run_post_due(settings: Settings, args: argparse.Namespace) -> int:
     try:
         report = post_due(
             store=store,
-            client=delivery_client(settings),
+            client=build_client(settings, retries=False),
             catalogue=catalogue,
             now=at,
             catchup_hours=settings.catchup_hours,

@@ -19,12 +19,11 @@ from slack_sdk import WebClient
 from bot.catalogue.notices import AdminNotices, NoticeLedger
 from bot.catalogue.reloader import Reloader
 from bot.catalogue.source import CatalogueSource
-from bot.identity import BotIdentity
 from bot.listeners import actions, commands, failures, home
 from bot.recent import RecentTips
-from bot.scheduler import delivery_client
 from bot.settings import Settings
 from bot.slack.client import web_client
+from bot.slack.identity import BotIdentity
 from bot.slack.users import Users
 from bot.store import Store, open_store
 
@@ -40,7 +39,7 @@ class Services:
     catalogue: CatalogueSource
     users: Users
     store: Store  # subscriptions, the delivery ledger, votes (bot.store.base)
-    delivery_client: WebClient  # no retry handlers: bot.delivery retries by itself
+    delivery_client: WebClient  # no retry handlers: bot.weekly retries by itself
     identity: BotIdentity  # the bot's own ids (auth.test, once): whose posts are ours
     reloader: Reloader  # polls the tips file; started per process by build_app's middleware
     recent: RecentTips = field(default_factory=RecentTips)
@@ -52,19 +51,19 @@ class Services:
     rng: random.Random = field(default_factory=random.Random)
 
 
-def build_client(settings: Settings, *, timeout: int = 10) -> WebClient:
+def build_client(settings: Settings, *, retries: bool = True, timeout: int = 10) -> WebClient:
     """A Web API client aimed at Slack, or at the stand-in named by SLACK_API_BASE_URL."""
     return web_client(
         token=settings.bot_token.reveal(),
         base_url=settings.slack_api_base_url,
-        retries=True,
+        retries=retries,
         timeout=timeout,
     )
 
 
 def build_services(settings: Settings) -> Services:
     client = build_client(settings)
-    posting_client = delivery_client(settings)
+    posting_client = build_client(settings, retries=False)
     source = CatalogueSource(settings.tips_path)
     source.reload()
     users = Users(client, admin_ids=settings.admin_user_ids)

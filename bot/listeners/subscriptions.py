@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Respond
 from slack_sdk.errors import SlackApiError
 
-from bot import delivery
 from bot.core import grammar
 from bot.core.owed import next_post
 from bot.core.render import blocks
@@ -37,6 +36,7 @@ from bot.core.render.weekly import (
 )
 from bot.core.schedule import Slot, WeeklySchedule
 from bot.store.base import DeliveryState, StoreError, Subscription, Vote
+from bot.weekly import post_due as delivery
 
 if TYPE_CHECKING:
     from bot.slack_app import Services

@@ -26,9 +26,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.catalogue.source import read_catalogue
+from bot.core.delivery_rules import EVENT_TYPE
 from bot.core.render import blocks
 from bot.core.schedule import WeeklySchedule
-from bot.delivery import EVENT_TYPE
 from bot.store import DeliveryState, open_store
 from tests.support.app_server import TIPS_PATH
 from tests.support.signing import block_actions_payload

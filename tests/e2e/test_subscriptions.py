@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.delivery_rules import EVENT_TYPE
 from bot.core.owed import next_post
 from bot.core.schedule import WeeklySchedule, slot_for_week_of
-from bot.delivery import EVENT_TYPE, post_due
 from bot.store import Vote
+from bot.weekly.post_due import post_due
 from tests.support.app_server import HttpReply, RunningApp
 from tests.support.databases import corrupt_subscription
 from tests.support.slack_validation import assert_no_broadcast, assert_valid_message

@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.store import DeliveryState, open_store
-from tests.delivery.helpers import subscribe_all, weekly_posts
 from tests.faults.processes import bot_env, due_a_few_minutes_ago, start_bot, wait_until
 from tests.faults.proxy import TcpProxy
 from tests.support.app_server import RunningApp
 from tests.support.slack_validation import assert_valid_message
+from tests.weekly.helpers import subscribe_all, weekly_posts
 
 PASSWORD = "s3cret-db-password"
 

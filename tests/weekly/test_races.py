@@ -15,16 +15,16 @@ from pathlib import Path
 
 from slack_sdk import WebClient
 
-from bot.delivery import DeliveryReport
 from bot.store import DeliveryState, open_store
-from tests.delivery.helpers import (
+from bot.weekly.report import DeliveryReport
+from tests.support.app_server import TIPS_PATH
+from tests.weekly.helpers import (
     MONDAY_SLOT,
     assert_ledger_agrees_with_slack,
     run,
     subscribe_all,
     weekly_posts,
 )
-from tests.support.app_server import TIPS_PATH
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHANNELS = [f"C{n:02d}" for n in range(30)]

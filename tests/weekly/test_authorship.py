@@ -11,11 +11,13 @@ from datetime import timedelta
 import pytest
 
 from bot.catalogue.source import CatalogueSource
-from bot.delivery import EVENT_TYPE
-from bot.scheduler import WeeklyTicker
+from bot.core.delivery_rules import EVENT_TYPE
 from bot.store import DeliveryState
 from bot.store.sql import SqlStore
-from tests.delivery.helpers import (
+from bot.weekly.ticker import WeeklyTicker
+from tests.support.app_server import TIPS_PATH
+from tests.support.slack_api import BOT_ID, BOT_USER_ID, FakeSlackApi
+from tests.weekly.helpers import (
     CATALOGUE,
     FAST,
     MONDAY_SLOT,
@@ -24,8 +26,6 @@ from tests.delivery.helpers import (
     subscribe_all,
     weekly_posts,
 )
-from tests.support.app_server import TIPS_PATH
-from tests.support.slack_api import BOT_ID, BOT_USER_ID, FakeSlackApi
 
 AFTER_LEASE = MONDAY_SLOT + FAST.lease + timedelta(seconds=1)
 
@@ -199,7 +199,7 @@ def test_auth_test_is_asked_once_per_run_and_once_per_process(store, client, sla
 
 
 def test_a_failed_auth_test_is_asked_again_after_a_minute_not_on_every_message(client, slack_api):
-    from bot.identity import ASK_AGAIN_AFTER_SECONDS, BotIdentity, Identity
+    from bot.slack.identity import ASK_AGAIN_AFTER_SECONDS, BotIdentity, Identity
 
     clock = [1000.0]
     identity = BotIdentity(client, monotonic=lambda: clock[0])
@@ -214,7 +214,7 @@ def test_a_failed_auth_test_is_asked_again_after_a_minute_not_on_every_message(c
 
 
 def test_a_message_is_ours_by_our_bot_id_or_by_our_app_id_when_slack_names_one():
-    from bot.identity import Identity
+    from bot.slack.identity import Identity
 
     ours = Identity(bot_id="B1", app_id="A1")
     assert ours.wrote({"bot_id": "B1"})

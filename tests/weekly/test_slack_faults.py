@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from slack_sdk import WebClient
 
-from bot.delivery import DeliveryPolicy
+from bot.core.delivery_rules import DeliveryPolicy
 from bot.store import DeliveryState
-from tests.delivery.helpers import (
+from tests.weekly.helpers import (
     FAST,
     MONDAY_SLOT,
     assert_ledger_agrees_with_slack,

@@ -21,26 +21,15 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk import WebClient
 
 from bot.catalogue.source import CatalogueSource
-from bot.delivery import DEFAULT_POLICY, DeliveryPolicy, DeliveryReport, post_due
-from bot.identity import BotIdentity
-from bot.settings import Settings
-from bot.slack.client import web_client
+from bot.core.delivery_rules import DEFAULT_POLICY, DeliveryPolicy
+from bot.slack.identity import BotIdentity
 from bot.store.base import Store, StoreError
+from bot.weekly.post_due import post_due
+from bot.weekly.report import DeliveryReport
 
 log = logging.getLogger(__name__)
 
 JOB_ID = "pmtip-post-due"
-
-
-def delivery_client(settings: Settings, *, timeout: int = 10) -> WebClient:
-    """A Web API client without retry handlers: delivery retries by itself, and
-    checks the channel before re-posting after an answer that never came."""
-    return web_client(
-        token=settings.bot_token.reveal(),
-        base_url=settings.slack_api_base_url,
-        retries=False,
-        timeout=timeout,
-    )
 
 
 @dataclass

@@ -8,7 +8,8 @@ import uuid
 from datetime import timedelta
 
 from bot.store import DeliveryState
-from tests.delivery.helpers import (
+from tests.support.databases import corrupt_subscription
+from tests.weekly.helpers import (
     CATALOGUE,
     FAST,
     MONDAY_SLOT,
@@ -17,9 +18,8 @@ from tests.delivery.helpers import (
     subscribe_all,
     weekly_posts,
 )
-from tests.delivery.test_races import bot_env
-from tests.delivery.test_scheduler import post_due
-from tests.support.databases import corrupt_subscription
+from tests.weekly.test_races import bot_env
+from tests.weekly.test_ticker import post_due
 
 CHANNELS = ["C1", "CBAD", "C3"]
 

@@ -10,10 +10,12 @@ from slack_sdk import WebClient
 
 from bot.catalogue.source import read_catalogue
 from bot.core.catalogue import Catalogue
+from bot.core.delivery_rules import EVENT_TYPE, DeliveryPolicy
 from bot.core.schedule import WeeklySchedule
-from bot.delivery import EVENT_TYPE, DeliveryPolicy, DeliveryReport, post_due
 from bot.store import DeliveryState, Subscription
 from bot.store.sql import SqlStore
+from bot.weekly.post_due import post_due
+from bot.weekly.report import DeliveryReport
 from tests.support.app_server import TIPS_PATH
 from tests.support.slack_api import FakeSlackApi
 from tests.support.slack_validation import assert_valid_message

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from bot.core.catalogue import TIP_ID_MAX, Catalogue
 from bot.store import DeliveryState
 from bot.store.sql import SqlStore
-from tests.delivery.helpers import (
+from tests.weekly.helpers import (
     CATALOGUE,
     MONDAY_SLOT,
     assert_ledger_agrees_with_slack,
@@ -21,8 +21,8 @@ from tests.delivery.helpers import (
     subscribe_all,
     weekly_posts,
 )
-from tests.delivery.test_races import bot_env
-from tests.delivery.test_scheduler import post_due
+from tests.weekly.test_races import bot_env
+from tests.weekly.test_ticker import post_due
 
 REFUSAL = "disk quota exceeded"
 

@@ -10,10 +10,11 @@ from datetime import time, timedelta
 import pytest
 
 from bot.core.catalogue import Catalogue
+from bot.core.delivery_rules import EVENT_TYPE
 from bot.core.schedule import WeeklySchedule
-from bot.delivery import EVENT_TYPE, post_now
 from bot.store import DeliveryState, open_store
-from tests.delivery.helpers import (
+from bot.weekly.post_due import post_now
+from tests.weekly.helpers import (
     CATALOGUE,
     FAST,
     MONDAY_SLOT,
@@ -108,7 +109,7 @@ def test_started_on_tuesday_morning_skips_the_week_and_says_so_once(
 ):
     (sub,) = subscribe_all(store, ["C1"])
     tuesday = MONDAY_SLOT + timedelta(hours=23)
-    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+    with caplog.at_level(logging.WARNING, logger="bot.weekly"):
         first = run(store, client, tuesday)
         second = run(store, client, tuesday + timedelta(minutes=1))
     assert slack_api.calls("chat.postMessage") == []

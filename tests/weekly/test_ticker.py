@@ -16,11 +16,11 @@ import pytest
 
 from bot.catalogue.source import CatalogueSource
 from bot.core.schedule import EARLIEST_INSTANT, LATEST_INSTANT, WeeklySchedule
-from bot.scheduler import WeeklyTicker, start_background, stop
 from bot.store import StoreUnavailable, open_store
-from tests.delivery.helpers import FAST, MONDAY_SLOT, subscribe_all, weekly_posts
-from tests.delivery.test_races import bot_env
+from bot.weekly.ticker import WeeklyTicker, start_background, stop
 from tests.support.app_server import TIPS_PATH
+from tests.weekly.helpers import FAST, MONDAY_SLOT, subscribe_all, weekly_posts
+from tests.weekly.test_races import bot_env
 
 ONE_AT_A_TIME = replace(FAST, workers=1)
 

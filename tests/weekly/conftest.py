@@ -26,5 +26,5 @@ def store(database_url: str) -> Iterator[SqlStore]:
 
 @pytest.fixture
 def client(slack_api: FakeSlackApi) -> WebClient:
-    """Built the way bot.scheduler.delivery_client builds it: no retry handlers."""
+    """Built the way bot.wiring's delivery client builds it: no retry handlers."""
     return WebClient(token=BOT_TOKEN, base_url=slack_api.base_url, timeout=2, retry_handlers=[])
