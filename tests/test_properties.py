@@ -175,7 +175,7 @@ def test_every_lookup_answer_is_valid_and_escaped(text: str, seed: int) -> None:
     for sent in (text, as_slack_sends(text)):
         message = lookup_reply(sent, seed)
         if message is None:
-            continue  # subscribe and friends are answered by the shell; see tests/e2e
+            continue  # subscribe and friends are answered by the shell; see tests/slack
         assert_valid_message(message)
         assert len(message.blocks) <= blocks.MAX_BLOCKS
         assert_escaped(message)

@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.catalogue import Catalogue
-from bot.core.tips_file import Problem, TipsFile, decode_tips_bytes, parse_tips
+from bot.core.problems import Problem
+from bot.core.tips_file import TipsFile, decode_tips_bytes, parse_tips
 
 log = logging.getLogger(__name__)
 

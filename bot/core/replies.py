@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from bot.core.catalogue import Catalogue, Tip, pick_tip
+from bot.core.catalogue import Catalogue, Tip, Topic, pick_tip
 from bot.core.grammar import Help, Invalid, ListTopics, Lookup, RandomTip, Search
 from bot.core.render import blocks
 from bot.core.render.blocks import Message
@@ -70,7 +70,7 @@ def _tip_reply(tip: Tip | None) -> Reply:
     return Reply(tip_reply(tip), tip)
 
 
-def _suggestions(catalogue: Catalogue, query: str) -> list:
+def _suggestions(catalogue: Catalogue, query: str) -> list[Topic]:
     # Suggest against the whole text and against each word: `ai-failur` and
     # `tips on moats` should both lead somewhere.
     slugs: list[str] = []

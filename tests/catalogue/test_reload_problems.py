@@ -20,7 +20,7 @@ from bot.core.render.admin import PROBLEM_LINES_SHOWN
 from bot.logging_setup import setup_logging
 from bot.settings import load_settings
 from bot.slack.users import Users
-from bot.slack_app import build_client
+from bot.wiring import listener_client
 from tests.catalogue.test_reloader import admin_messages, catalogue_text, poll_until_settled, write
 from tests.core.test_tips_file import FIXTURES
 from tests.support.app_server import BOT_TOKEN
@@ -45,7 +45,7 @@ def make_reloader(slack_api: FakeSlackApi, tmp_path: Path) -> Callable[[Catalogu
     ledger.folder.mkdir()
 
     def make(source: CatalogueSource) -> Reloader:
-        client = build_client(settings)
+        client = listener_client(settings)
         notify = AdminNotices(client, directory=Users(client, admin_ids=frozenset({"UADMIN1"})))
         return Reloader(source, interval=0.01, notify=notify, ledger=ledger)
 

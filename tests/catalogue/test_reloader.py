@@ -19,7 +19,7 @@ from bot.catalogue.reloader import Reloader
 from bot.catalogue.source import EMPTY, CatalogueSource
 from bot.settings import load_settings
 from bot.slack.users import Users
-from bot.slack_app import build_client
+from bot.wiring import listener_client
 from tests.support.app_server import BOT_TOKEN, RunningApp
 from tests.support.slack_api import FakeSlackApi
 from tests.support.slack_validation import assert_valid_message
@@ -94,7 +94,7 @@ def make_reloader(slack_api: FakeSlackApi, tmp_path: Path) -> Callable[..., Relo
     ledger.folder.mkdir()
 
     def make(source: CatalogueSource, *, admins: tuple[str, ...] = ADMINS) -> Reloader:
-        client = build_client(settings)
+        client = listener_client(settings)
         notify = AdminNotices(client, directory=Users(client, admin_ids=frozenset(admins)))
         return Reloader(source, interval=0.01, notify=notify, ledger=ledger)
 
@@ -320,7 +320,7 @@ def app_on_tmp_file(
         DATABASE_URL=f"sqlite:///{tips_path.parent}/reload.sqlite3",
     )
     yield app
-    app.services.reloader.stop()
+    app.parts.reloader.stop()
 
 
 def version_of(reply: dict) -> set[str]:
@@ -359,10 +359,10 @@ def test_requests_during_reloads_each_see_one_whole_catalogue(
         for version in ("beta", "broken", "alpha", "broken", "beta", "alpha"):
             if version == "broken":
                 write(tips_path, BROKEN["half-written"])
-                wait_until(lambda: app.services.catalogue.rejected is not None)
+                wait_until(lambda: app.parts.catalogue.rejected is not None)
             else:
                 write(tips_path, catalogue_text(version).encode())
-                wait_until(lambda v=version: app.services.catalogue.current().tip(f"{v}-tip-0"))
+                wait_until(lambda v=version: app.parts.catalogue.current().tip(f"{v}-tip-0"))
             target = sum(seen.values()) + 8  # some requests served after each change
             wait_until(lambda target=target: sum(seen.values()) >= target)
     finally:

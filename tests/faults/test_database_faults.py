@@ -104,7 +104,7 @@ def test_the_web_process_keeps_answering_lookups_while_the_database_is_lost(
     assert lookup.json["blocks"][0]["type"] == "header"  # a tip, not an apology
     for text in ("help", "topics", "search moat"):
         assert app.command(text).status == 200
-    click = app.action("pmtip_show", app.services.catalogue.current().tips[0].id)
+    click = app.action("pmtip_show", app.parts.catalogue.current().tips[0].id)
     assert click.status == 200 and app.responses(click)
 
     schedule = app.command("schedule")

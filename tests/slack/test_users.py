@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.settings import load_settings
 from bot.slack.users import Users
-from bot.slack_app import build_client
+from bot.wiring import listener_client
 from tests.support.slack_api import FakeSlackApi
 
 
@@ -20,7 +20,7 @@ def directory(api: FakeSlackApi, clock: Clock, admins: frozenset[str] = frozense
     settings = load_settings(
         {"SLACK_BOT_TOKEN": "xoxb-admins", "SLACK_API_BASE_URL": api.base_url}, mode="offline"
     )
-    return Users(build_client(settings), admin_ids=admins, monotonic=clock)
+    return Users(listener_client(settings), admin_ids=admins, monotonic=clock)
 
 
 def test_workspace_admin_status_is_cached_for_five_minutes_then_asked_again(slack_api):

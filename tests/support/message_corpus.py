@@ -42,8 +42,8 @@ from bot.core.render.weekly import (
     unsubscribed,
 )
 from bot.core.schedule import WeeklySchedule, slot_on
-from bot.listeners.commands import UNAVAILABLE
-from bot.listeners.failures import SORRY
+from bot.slack.handlers.lookups import UNAVAILABLE
+from bot.slack.listeners.pmtip import SORRY
 from tests.support.app_server import TIPS_PATH
 
 CATALOGUE, _PROBLEMS = read_catalogue(TIPS_PATH)

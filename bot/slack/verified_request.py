@@ -91,7 +91,7 @@ class ParsedRequest(BoltRequest):
         *,
         raw_body: str,
         body: dict[str, Any],
-        query: str | Mapping[str, Sequence[str]] | None,
+        query: str | dict[str, str] | dict[str, Sequence[str]] | None,
         headers: Mapping[str, str | Sequence[str]],
         context: dict[str, Any] | None = None,
     ) -> None:

@@ -33,7 +33,7 @@ def only_startup_calls(slack_api) -> bool:
 
 def a_share_click(app: RunningApp) -> tuple[bytes, str]:
     name, url = app.new_response_url()
-    tip_id = app.services.catalogue.current().tips[0].id
+    tip_id = app.parts.catalogue.current().tips[0].id
     return block_actions_body(blocks.SHARE, tip_id, response_url=url), name
 
 

@@ -72,7 +72,7 @@ def test_reload_loads_a_saved_edit_at_once_and_says_what_it_loaded(
 def test_reload_of_a_broken_file_answers_with_the_errors_and_keeps_serving(
     app: RunningApp, tips_path: Path, slack_api: FakeSlackApi
 ) -> None:
-    before = app.services.catalogue.current()
+    before = app.parts.catalogue.current()
     write(tips_path, BROKEN["invalid"])
     message = reply_to(app, "reload")
     line = catalogue_text("beta").split("\n").index("    topic: strategy") + 1
@@ -80,7 +80,7 @@ def test_reload_of_a_broken_file_answers_with_the_errors_and_keeps_serving(
     assert "was not reloaded" in shown
     assert f"{tips_path}:{line}:12: " in shown and "did you mean `strategy`?" in shown
     assert "still serving the last good catalogue (6 tips in 2 topics)" in shown
-    assert app.services.catalogue.current() is before
+    assert app.parts.catalogue.current() is before
     assert "Alpha" in lookup(app)["text"]
     # the admin who reloaded was answered; nobody else was messaged
     assert slack_api.calls("chat.postMessage") == []
@@ -130,7 +130,7 @@ def test_others_get_a_polite_refusal_naming_who_can_help(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     write(tips_path, catalogue_text("beta").encode())
-    with caplog.at_level(logging.WARNING, logger="bot.listeners.admin"):
+    with caplog.at_level(logging.WARNING, logger="bot.slack"):
         message = reply_to(app, text, user=MEMBER)
     assert f"only admins can {action}" in message["text"]
     assert f"<@{ADMIN}>" in message["text"] and "workspace admin" in message["text"]
@@ -151,7 +151,7 @@ def test_when_slack_cannot_say_who_is_admin_only_the_settings_count(
 
 def test_preview_shows_exactly_the_weekly_message(app: RunningApp) -> None:
     message = reply_to(app, "preview alpha-tip-3")
-    tip = app.services.catalogue.current().tip("alpha-tip-3")
+    tip = app.parts.catalogue.current().tip("alpha-tip-3")
     weekly = weekly_insight(tip)
     note, *rest = message["blocks"]
     assert rest == weekly.blocks
@@ -162,7 +162,7 @@ def test_preview_shows_exactly_the_weekly_message(app: RunningApp) -> None:
 
 def test_preview_of_every_shipped_tip_is_a_valid_message(running_app, tmp_path: Path) -> None:
     app = running_app(ADMIN_USER_IDS=ADMIN, DATABASE_URL=f"sqlite:///{tmp_path}/p.sqlite3")
-    for tip in app.services.catalogue.current().tips[:10]:
+    for tip in app.parts.catalogue.current().tips[:10]:
         message = reply_to(app, f"preview {tip.id}")
         assert message["blocks"][1:] == weekly_insight(tip).blocks
 

@@ -14,7 +14,7 @@ import pytest
 from bot.core.render import blocks
 from bot.core.render.home import HOME_PROBLEM_LINES_SHOWN, MAX_VIEW_BLOCKS
 from bot.core.schedule import WeeklySchedule
-from bot.listeners.subscriptions import next_post_of
+from bot.slack.handlers.subscriptions import next_post_of
 from bot.store import Vote
 from tests.catalogue.test_reloader import BROKEN, catalogue_text, write
 from tests.core.test_tips_file import generate_tips_yaml
@@ -84,7 +84,7 @@ def buttons(view: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def subscribe(app: RunningApp, channel: str, *, day: int = 0, zone: str = "Europe/Berlin") -> None:
-    app.services.store.subscribe(
+    app.parts.store.subscribe(
         channel_id=channel,
         schedule=WeeklySchedule(day=day, at=time(9, 0), timezone=zone),
         topics=(),
@@ -98,7 +98,7 @@ def subscribe(app: RunningApp, channel: str, *, day: int = 0, zone: str = "Europ
 
 def test_everyone_sees_every_topic_as_a_button_and_no_admin_section(app: RunningApp) -> None:
     view = open_home(app, MEMBER)
-    catalogue = app.services.catalogue.current()
+    catalogue = app.parts.catalogue.current()
     assert [b["value"] for b in buttons(view)] == [t.slug for t in catalogue.topics]
     assert all(b["action_id"].startswith(blocks.HOME_TOPIC) for b in buttons(view))
     assert "Admin" not in json.dumps(view)
@@ -116,8 +116,11 @@ def test_the_channels_someone_is_in_show_their_next_post(
     assert "every Monday at 09:00 (Europe/Berlin)" in shown
     assert "every Friday at 09:00 (America/New_York)" in shown
     for channel in ("CTEAM", "CPRIVATE"):
-        sub = app.services.store.subscription(channel)
-        slot = next_post_of(app.services, sub, datetime.now(UTC))
+        sub = app.parts.store.subscription(channel)
+        parts = app.parts
+        slot = next_post_of(
+            parts.store, sub, now=datetime.now(UTC), catchup_hours=parts.settings.catchup_hours
+        )
         assert f"<!date^{int(slot.instant.timestamp())}^" in shown
     pages = slack_api.calls("users.conversations")
     assert len(pages) == 2  # three channels, two per page, then no more cursor
@@ -129,7 +132,7 @@ def test_a_channel_with_an_unreadable_schedule_does_not_hide_the_others(
 ) -> None:
     subscribe(app, "CTEAM", zone="Europe/Berlin")
     subscribe(app, "CRANDOM", zone="Asia/Tokyo")
-    corrupt_subscription(app.services.store.engine, "CRANDOM", timezone="Mars/Olympus")
+    corrupt_subscription(app.parts.store.engine, "CRANDOM", timezone="Mars/Olympus")
     view = open_home(app, MEMBER)
     shown = json.dumps(view)
     assert "<#CTEAM>" in shown and "every Monday at 09:00 (Europe/Berlin)" in shown
@@ -165,7 +168,7 @@ def test_the_messages_tab_publishes_nothing(app: RunningApp, slack_api: FakeSlac
 
 
 def test_admins_also_see_the_catalogue_state_and_the_stats(app: RunningApp) -> None:
-    store = app.services.store
+    store = app.parts.store
     now = datetime.now(UTC)
     store.record_vote(
         user_id="U1", tip_id="moat-hard-to-replicate", vote=Vote.USEFUL, channel_id="CTEAM", now=now
@@ -182,10 +185,10 @@ def test_admins_also_see_the_catalogue_state_and_the_stats(app: RunningApp) -> N
     )
     view = open_home(app, ADMIN)
     shown = json.dumps(view)
-    catalogue = app.services.catalogue.current()
+    catalogue = app.parts.catalogue.current()
     assert f"{len(catalogue.tips)} tips in {len(catalogue.topics)} topics" in shown
     assert "content/tips.yaml" in shown
-    assert f"<!date^{int(app.services.catalogue.loaded_at.timestamp())}^" in shown
+    assert f"<!date^{int(app.parts.catalogue.loaded_at.timestamp())}^" in shown
     assert "The file on disk is the one being served" in shown
     most = shown.index("Most useful")
     least = shown.index("Least useful")
@@ -212,7 +215,7 @@ def test_admins_see_the_errors_of_a_rejected_edit(
         DATABASE_URL=f"sqlite:///{tmp_path}/h.sqlite3",
     )
     write(tips_path, BROKEN["invalid"])
-    app.services.catalogue.reload()
+    app.parts.catalogue.reload()
     shown = json.dumps(open_home(app, ADMIN))
     assert "The last edit was not loaded" in shown
     assert "did you mean `strategy`?" in shown and f"{tips_path}:" in shown
@@ -231,13 +234,13 @@ def test_a_rejected_edits_control_characters_and_count_show_escaped_and_whole(
     )
     fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "tips"
     write(tips_path, (fixtures / "control_chars.yaml").read_bytes())
-    app.services.catalogue.reload()
+    app.parts.catalogue.reload()
     shown = " ".join(strings_in(open_home(app, ADMIN)))
     assert not any(c in shown for c in "\x1b\r\x07\u202e"), shown
     assert "\\x1b[2K\\rmoat\\x07" in shown
 
     write(tips_path, (fixtures / "alias_bomb.yaml").read_bytes())
-    app.services.catalogue.reload()
+    app.parts.catalogue.reload()
     shown = " ".join(strings_in(open_home(app, ADMIN)))
     assert f"…and {802 - HOME_PROBLEM_LINES_SHOWN} more" in shown
 
@@ -317,7 +320,7 @@ def test_a_topic_button_sends_a_tip_of_that_topic_by_direct_message(
     assert call.params["channel"] == MEMBER  # the person's DM with the bot
     assert_valid_message(call.params)
     tip_id = call.params["blocks"][-1]["elements"][0]["value"]
-    assert app.services.catalogue.current().tip(tip_id).topic == "moat"
+    assert app.parts.catalogue.current().tip(tip_id).topic == "moat"
 
     # again: a different tip of the same topic
     assert click_home_button(app, button["action_id"], "moat", user=MEMBER) == 200

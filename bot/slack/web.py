@@ -4,7 +4,7 @@ The event loop reads each request whole (headers and body, however slowly they
 come) before a thread runs Bolt, so a client that trickles its request ties up
 a socket, not a thread. Bodies over a megabyte are refused from their
 Content-Length before any of them is read; `/healthz` answers the platform; the
-signature is checked before the body is parsed (bot.slack_request); and no
+signature is checked before the body is parsed (bot.slack.verified_request); and no
 exception becomes a 500 or a traceback page.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack_request import Refusal, verified_request
+from bot.slack.verified_request import Refusal, verified_request
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def serve(
     """
     from gunicorn.app.base import BaseApplication
 
-    class _Server(BaseApplication):
+    class _Server(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
         def load_config(self) -> None:
             options: dict[str, Any] = {
                 "bind": f"0.0.0.0:{port}",

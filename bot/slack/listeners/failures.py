@@ -12,17 +12,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import BoltResponse
 
 from bot.core.render import blocks
+from bot.slack.listeners.pmtip import SORRY
 
 log = logging.getLogger(__name__)
-
-SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
-
-
-def register(app: App) -> None:
-    app.error(answer_failure)
 
 
 def answer_failure(error: Exception, body: Any) -> BoltResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from bot.recent import RecentTips
+from bot.slack.recent import RecentTips
 
 
 def test_remembers_the_last_tip_per_person_and_scope():

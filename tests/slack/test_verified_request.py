@@ -1,4 +1,4 @@
-"""bot.slack_request: the signature is checked on the raw bytes first, then the body
+"""bot.slack.verified_request: the signature is checked on the raw bytes first, then the body
 is parsed by Slack's rule (an interaction exactly when a `payload` field is there)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from slack_bolt.request.internals import parse_body as bolt_parse_body
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack_request import (
+from bot.slack.verified_request import (
     MalformedBody,
     ParsedRequest,
     Refusal,
@@ -52,7 +52,7 @@ def test_a_slash_command_that_mentions_payload_keeps_every_field():
 
 
 def test_bolt_still_misreads_form_bodies_that_mention_payload():
-    # The reason bot.slack_request parses bodies itself. When this fails, Bolt's
+    # The reason bot.slack.verified_request parses bodies itself. When this fails, Bolt's
     # parse_body has been fixed: the workaround (and this test) can go.
     assert bolt_parse_body(urlencode(SLASH_FIELDS), FORM) == {}
 

@@ -4,7 +4,7 @@ people who are no admins trying admin commands.
 
 Each gets a 4xx or a polite reply, never a 500 or a traceback, and sets nothing
 going: no Web API call beyond reads, no post to its response_url other than the
-polite reply, no change in the database. tests/e2e/test_request_checks.py has
+polite reply, no change in the database. tests/slack/test_request_checks.py has
 the plain signature, timestamp and content-length checks; this file goes past
 them.
 """
@@ -87,13 +87,13 @@ def test_a_command_replayed_more_than_five_minutes_after_capture_is_refused(app,
 
     settle(app)
     assert slack_api.responses(name) == []
-    assert app.services.store.subscription(CHANNEL) is None
+    assert app.parts.store.subscription(CHANNEL) is None
     assert side_effects(slack_api) == []
 
 
 def test_a_share_click_replayed_after_five_minutes_posts_nothing(app, slack_api):
     name, url = app.new_response_url()
-    tip_id = app.services.catalogue.current().tips[0].id
+    tip_id = app.parts.catalogue.current().tips[0].id
     body = block_actions_body(blocks.SHARE, tip_id, response_url=url)
     captured = signed_headers(body, app.signing_secret, int(time.time()) - STALE_SECONDS)
 
@@ -192,7 +192,7 @@ def _payload(**overrides: Any) -> dict[str, Any]:
 
 
 # Payloads whose parts have the wrong JSON type. Bolt's own matchers index into
-# some of them unchecked; bot.listeners.failures turns that into a 400.
+# some of them unchecked; bot.slack.listeners.failures turns that into a 400.
 _BAD_SHAPES = {
     "actions a string": _payload(actions="x"),
     "actions a list of strings": _payload(actions=["x"]),
@@ -277,7 +277,7 @@ def test_a_vote_for_a_tip_pmtip_never_posted_is_not_recorded(app, slack_api):
     assert click.status == 200
     for response in app.responses(click):
         assert_polite(response)
-    assert [s.tip_id for s in app.services.store.tip_stats()] == []
+    assert [s.tip_id for s in app.parts.store.tip_stats()] == []
 
 
 # -- people who are no admins ------------------------------------------------------------
@@ -287,7 +287,7 @@ def subscribe_as_admin(app: RunningApp, slack_api: FakeSlackApi) -> None:
     reply = app.command("subscribe mon 09:00 UTC", user_id=ADMIN)
     assert reply.status == 200
     app.responses(reply)
-    assert app.services.store.subscription(CHANNEL) is not None
+    assert app.parts.store.subscription(CHANNEL) is not None
     slack_api.clear()
 
 
@@ -303,7 +303,7 @@ def refusal_to(app: RunningApp, text: str) -> dict[str, Any]:
 def test_a_person_who_is_no_admin_cannot_subscribe_a_channel(app, slack_api):
     response = refusal_to(app, "subscribe mon 09:00 UTC")
     assert "only admins" in response["text"]
-    assert app.services.store.subscription(CHANNEL) is None
+    assert app.parts.store.subscription(CHANNEL) is None
     assert side_effects(slack_api) == []
 
 
@@ -311,7 +311,7 @@ def test_a_person_who_is_no_admin_cannot_unsubscribe_a_channel(app, slack_api):
     subscribe_as_admin(app, slack_api)
     response = refusal_to(app, "unsubscribe")
     assert "only admins" in response["text"]
-    assert app.services.store.subscription(CHANNEL).active
+    assert app.parts.store.subscription(CHANNEL).active
     assert side_effects(slack_api) == []
 
 
@@ -319,8 +319,8 @@ def test_a_person_who_is_no_admin_cannot_post_now(app, slack_api):
     subscribe_as_admin(app, slack_api)
     response = refusal_to(app, "post-now")
     assert "only admins" in response["text"]
-    sub = app.services.store.subscription(CHANNEL)
-    assert app.services.store.deliveries(subscription_id=sub.id) == []
+    sub = app.parts.store.subscription(CHANNEL)
+    assert app.parts.store.deliveries(subscription_id=sub.id) == []
     assert side_effects(slack_api) == []
 
 
@@ -333,7 +333,7 @@ def test_a_person_who_is_no_admin_cannot_see_the_stats(app, slack_api):
 
 @pytest.mark.parametrize("text", ["reload", "preview ai-failure-fallback-path"])
 def test_a_person_who_is_no_admin_cannot_reload_or_preview(app, slack_api, text):
-    loaded_at = app.services.catalogue.loaded_at
+    loaded_at = app.parts.catalogue.loaded_at
     reply = app.command(text, user_id=PERSON)
     assert_no_crash(reply)
     assert reply.status == 200
@@ -342,22 +342,22 @@ def test_a_person_who_is_no_admin_cannot_reload_or_preview(app, slack_api, text)
         assert_polite(response)
         # Refused, or not offered in this version: either way, no tip and no reload.
         assert "admin" in response["text"] or "not available" in response["text"]
-    assert app.services.catalogue.loaded_at == loaded_at
+    assert app.parts.catalogue.loaded_at == loaded_at
     assert side_effects(slack_api) == []
 
 
 # -- a failure inside pmtip itself -----------------------------------------------------
 
 
-class BrokenCatalogue:
+def broken_catalogue():
     """A catalogue source whose every read fails, as a bug or a bad deploy might."""
-
-    def current(self):
-        raise RuntimeError("the catalogue is broken")
+    raise RuntimeError("the catalogue is broken")
 
 
-def test_a_lookup_that_fails_inside_pmtip_gets_a_polite_sorry_not_a_500(app, slack_api):
-    app.services.catalogue = BrokenCatalogue()
+def test_a_lookup_that_fails_inside_pmtip_gets_a_polite_sorry_not_a_500(
+    app, slack_api, monkeypatch
+):
+    monkeypatch.setattr(app.parts.catalogue, "current", broken_catalogue)
     reply = app.command("ai-failure")
     assert reply.status == 200
     assert_polite(reply.json)

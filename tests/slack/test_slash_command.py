@@ -251,7 +251,7 @@ def test_a_reply_that_cannot_be_delivered_is_logged_not_lost(app, caplog):
     from tests.support.signing import slash_command_body
 
     nobody = "http://127.0.0.1:9/nobody-listens"  # port 9 (discard) is closed here
-    with caplog.at_level("ERROR", logger="bot.listeners.commands"):
+    with caplog.at_level("ERROR", logger="bot.slack"):
         reply = app.post_signed(slash_command_body("schedule", response_url=nobody))
         assert reply.status == 200
         deadline = time.monotonic() + 10

@@ -46,7 +46,7 @@ def reply_to(app: RunningApp, text: str, *, user: str = ADMIN, channel: str = CH
 
 
 def stored(app: RunningApp, channel: str = CHANNEL):
-    return app.services.store.subscription(channel)
+    return app.parts.store.subscription(channel)
 
 
 def date_token(message: dict[str, Any]) -> int:
@@ -107,7 +107,7 @@ def test_subscribing_again_changes_the_schedule_and_never_adds_a_second(app):
     assert second.id == first.id
     assert second.schedule == WeeklySchedule(3, time(16, 0), "Europe/Lisbon")
     assert message["text"].startswith(":calendar: Updated")
-    assert len(app.services.store.subscriptions()) == 1
+    assert len(app.parts.store.subscriptions()) == 1
 
 
 @pytest.mark.parametrize(
@@ -137,7 +137,7 @@ def test_an_unknown_topic_lists_the_topics_that_exist(app):
 
 
 def test_a_member_is_refused_politely_told_who_can_and_the_refusal_is_logged(app, caplog):
-    with caplog.at_level(logging.WARNING, logger="bot.listeners.subscriptions"):
+    with caplog.at_level(logging.WARNING, logger="bot.slack"):
         message = reply_to(app, "subscribe", user=MEMBER)
     assert "only admins can subscribe a channel" in message["text"]
     assert f"<@{ADMIN}> or a workspace admin" in message["text"]
@@ -236,7 +236,7 @@ def test_anyone_can_see_the_schedule_with_the_exact_next_post(app):
 
 def test_schedule_shows_a_pause_and_how_to_fix_it(app):
     reply_to(app, "subscribe")
-    app.services.store.pause(
+    app.parts.store.pause(
         subscription_id=stored(app).id, reason="not_in_channel", now=datetime.now(UTC)
     )
     message = reply_to(app, "schedule", user=MEMBER)
@@ -272,7 +272,7 @@ def test_post_now_posts_the_channels_next_insight_and_counts_as_this_week(app, s
 
 def test_post_now_by_a_member_is_refused_and_logged(app, slack_api, caplog):
     reply_to(app, "subscribe")
-    with caplog.at_level(logging.WARNING, logger="bot.listeners.subscriptions"):
+    with caplog.at_level(logging.WARNING, logger="bot.slack"):
         message = reply_to(app, "post-now", user=MEMBER)
     assert "only admins can post now" in message["text"]
     assert any(MEMBER in r.getMessage() for r in caplog.records)
@@ -298,13 +298,13 @@ def test_stats_show_deliveries_and_votes_most_useful_first(app, slack_api):
     reply_to(app, "subscribe")
     reply_to(app, "post-now")
     posted_tip = weekly_posts(slack_api)[0]["blocks"][-1]["elements"][0]["value"]
-    store = app.services.store
+    store = app.parts.store
     now = datetime.now(UTC)
     for user in ("UA", "UB"):
         store.record_vote(
             user_id=user, tip_id=posted_tip, vote=Vote.USEFUL, channel_id=CHANNEL, now=now
         )
-    other = next(t.id for t in app.services.catalogue.current().tips if t.id != posted_tip)
+    other = next(t.id for t in app.parts.catalogue.current().tips if t.id != posted_tip)
     store.record_vote(user_id="UA", tip_id=other, vote=Vote.NOT_FOR_ME, channel_id=CHANNEL, now=now)
 
     message = reply_to(app, "stats")
@@ -313,13 +313,13 @@ def test_stats_show_deliveries_and_votes_most_useful_first(app, slack_api):
     least = text.split("*Least useful*")[1]
     assert f"`{posted_tip}`" in most and "posted 1 · :thumbsup: 2 · not for me 0" in most
     assert f"`{other}`" in least.split("*Every tip*")[0]
-    tips = len(app.services.catalogue.current().tips)
+    tips = len(app.parts.catalogue.current().tips)
     assert f"{tips} tips · 1 weekly posts · 3 votes" in text
     assert len(message["blocks"]) <= 50
 
 
 def test_stats_are_for_admins_only(app, caplog):
-    with caplog.at_level(logging.WARNING, logger="bot.listeners.subscriptions"):
+    with caplog.at_level(logging.WARNING, logger="bot.slack"):
         message = reply_to(app, "stats", user=MEMBER)
     assert "only admins can see the stats" in message["text"]
     assert any(MEMBER in r.getMessage() for r in caplog.records)
@@ -355,11 +355,11 @@ def test_after_a_refused_post_now_and_a_re_subscribe_the_promised_post_is_made(a
     assert promised == int(this_week.instant.timestamp())  # this week is owed again
 
     report = post_due(
-        store=app.services.store,
-        client=app.services.delivery_client,
-        catalogue=app.services.catalogue.current(),
+        store=app.parts.store,
+        client=app.parts.posting_client,
+        catalogue=app.parts.catalogue.current(),
         now=datetime.fromtimestamp(promised, UTC),
-        catchup_hours=app.services.settings.catchup_hours,
+        catchup_hours=app.parts.settings.catchup_hours,
     )
     assert [o.channel_id for o in report.posted] == [CHANNEL]  # the promise is kept
     assert len(weekly_posts(slack_api)) == 1
@@ -371,7 +371,7 @@ def test_after_a_refused_post_now_and_a_re_subscribe_the_promised_post_is_made(a
 
 def test_schedule_shows_an_unreadable_timezone_as_a_pause_with_its_fix(app):
     reply_to(app, "subscribe")
-    corrupt_subscription(app.services.store.engine, CHANNEL, timezone="Mars/Olympus")
+    corrupt_subscription(app.parts.store.engine, CHANNEL, timezone="Mars/Olympus")
 
     message = reply_to(app, "schedule", user=MEMBER)
 
@@ -389,6 +389,6 @@ def test_schedule_shows_an_unreadable_timezone_as_a_pause_with_its_fix(app):
 
 def test_an_unreadable_weekday_or_time_is_explained_too(app):
     reply_to(app, "subscribe")
-    corrupt_subscription(app.services.store.engine, CHANNEL, weekday=9, post_time="25:99")
+    corrupt_subscription(app.parts.store.engine, CHANNEL, weekday=9, post_time="25:99")
     message = reply_to(app, "schedule", user=MEMBER)
     assert "Paused" in message["text"] and "/pmtip subscribe" in message["text"]

@@ -27,7 +27,7 @@ def app(running_app, tmp_path) -> RunningApp:
 
 @pytest.fixture
 def tip_id(app: RunningApp) -> str:
-    return app.services.catalogue.current().tips[0].id
+    return app.parts.catalogue.current().tips[0].id
 
 
 def click(app: RunningApp, action_id: str, tip_id: str, user: str) -> dict[str, Any]:
@@ -40,7 +40,7 @@ def click(app: RunningApp, action_id: str, tip_id: str, user: str) -> dict[str, 
 
 
 def tallies(app: RunningApp, tip_id: str) -> tuple[int, int]:
-    found = [s for s in app.services.store.tip_stats() if s.tip_id == tip_id]
+    found = [s for s in app.parts.store.tip_stats() if s.tip_id == tip_id]
     return (found[0].useful, found[0].not_for_me) if found else (0, 0)
 
 
@@ -105,7 +105,7 @@ def test_a_tip_with_the_longest_id_the_file_allows_takes_votes_and_ids_are_never
     tips = tmp_path / "tips.yaml"
     tips.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     app = running_app(DATABASE_URL=database_url, TIPS_PATH=str(tips), ADMIN_USER_IDS="UBOSS")
-    assert app.services.catalogue.current().tip(longest) is not None
+    assert app.parts.catalogue.current().tip(longest) is not None
 
     answer = click(app, blocks.VOTE_USEFUL, longest, "UALICE")
     assert answer["text"].startswith("Thanks, noted: “Useful”"), answer["text"]
@@ -125,7 +125,7 @@ NOT_SAVED = "Sorry, your vote was not saved; please try again."
 def test_a_vote_waits_out_another_writer_on_sqlite_and_is_saved(running_app, tmp_path):
     path = tmp_path / "busy.sqlite3"
     app = running_app(DATABASE_URL=f"sqlite:///{path}?timeout=5")
-    tip_id = app.services.catalogue.current().tips[0].id
+    tip_id = app.parts.catalogue.current().tips[0].id
     writer = hold_sqlite_write_lock(path)
     threading.Timer(0.5, writer.commit).start()
     try:
@@ -141,7 +141,7 @@ def test_a_vote_while_another_writer_holds_sqlite_past_the_deadline_says_it_did_
 ):
     path = tmp_path / "locked.sqlite3"
     app = running_app(DATABASE_URL=f"sqlite:///{path}?timeout=0.5")
-    tip_id = app.services.catalogue.current().tips[0].id
+    tip_id = app.parts.catalogue.current().tips[0].id
     writer = hold_sqlite_write_lock(path)
     try:
         answer = click(app, blocks.VOTE_USEFUL, tip_id, "UALICE")
@@ -158,8 +158,8 @@ def test_a_vote_while_another_writer_holds_sqlite_past_the_deadline_says_it_did_
 
 def test_a_vote_the_store_refuses_says_it_did_not_count(running_app, database_url):
     app = running_app(DATABASE_URL=database_url)
-    tip_id = app.services.catalogue.current().tips[0].id
-    refuse_new_votes(app.services.store)
+    tip_id = app.parts.catalogue.current().tips[0].id
+    refuse_new_votes(app.parts.store)
     answer = click(app, blocks.VOTE_USEFUL, tip_id, "UALICE")
     assert answer["text"] == NOT_SAVED
     assert tallies(app, tip_id) == (0, 0)
