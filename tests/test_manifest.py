@@ -17,7 +17,7 @@ KIND_PREFIX = {"public_channel": "channels", "private_channel": "groups", "mpim"
 # Which kinds pmtip touches with each conversations method, and why:
 CONVERSATION_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     # reconciliation reads the history of subscribed channels; a DM or group DM
-    # cannot subscribe (bot/listeners/subscriptions.py refuses them)
+    # cannot subscribe (bot/slack/handlers/subscriptions.py refuses them)
     "conversations_history": (("public_channel", "private_channel"), "history"),
     # /pmtip subscribe asks about the channel it was typed in: a group DM the bot is
     # in must be recognised (is_mpim) to be refused; a DM is refused before asking

@@ -12,7 +12,7 @@ YAML anchors and aliases are refused before the file is composed
 The rules here and content/tips.schema.json describe the same format; a test
 keeps them in step. The loader is stricter in one way a schema cannot express:
 texts are measured as Slack receives them, after escaping and with the words the
-rendering puts around them (see bot/core/blocks.py).
+rendering puts around them (see bot/core/render/).
 """
 
 from __future__ import annotations
