@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, select, tuple_, update
+from sqlalchemy import Connection, Row, and_, delete, select, tuple_, update
 
 from bot.store.base import Delivery, DeliveryState, RotationPosition
 from bot.store.sql.schema import deliveries, rotations
@@ -88,30 +88,10 @@ class SqlLedger(Transactions):
             "updated_at": now,
         }
         with self._tx() as connection:
-            taken = (
-                connection.execute(
-                    self._insert(deliveries)
-                    .values(subscription_id=subscription_id, slot_key=slot_key, **values)
-                    .on_conflict_do_nothing(index_elements=["subscription_id", "slot_key"])
-                    .returning(deliveries.c.id)
-                ).scalar_one_or_none()
-                is not None
+            key = {"subscription_id": subscription_id, "slot_key": slot_key}
+            taken = self._insert_claim(connection, key, values) or (
+                replace_settled and _replace_settled(connection, key, values)
             )
-            if not taken and replace_settled:
-                taken = (
-                    connection.execute(
-                        update(deliveries)
-                        .where(
-                            deliveries.c.subscription_id == subscription_id,
-                            deliveries.c.slot_key == slot_key,
-                            deliveries.c.state.in_(
-                                (DeliveryState.SKIPPED.value, DeliveryState.FAILED.value)
-                            ),
-                        )
-                        .values(**values)
-                    ).rowcount
-                    > 0
-                )
             if taken:
                 connection.execute(
                     update(rotations)
@@ -121,6 +101,17 @@ class SqlLedger(Transactions):
                     .values(round=round)
                 )
             return bool(taken)
+
+    def _insert_claim(
+        self, connection: Connection, key: dict[str, Any], values: dict[str, Any]
+    ) -> bool:
+        inserted = connection.execute(
+            self._insert(deliveries)
+            .values(**key, **values)
+            .on_conflict_do_nothing(index_elements=["subscription_id", "slot_key"])
+            .returning(deliveries.c.id)
+        ).scalar_one_or_none()
+        return inserted is not None
 
     def _settle(self, *, subscription_id: int, slot_key: str, token: str, **values: Any) -> bool:
         with self._tx() as connection:
@@ -235,3 +226,18 @@ def _delivery(row: Row[Any]) -> Delivery:
         claimed_at=utc(row.claimed_at),
         updated_at=utc(row.updated_at),
     )
+
+
+def _replace_settled(connection: Connection, key: dict[str, Any], values: dict[str, Any]) -> bool:
+    """Take a week closed as skipped or failed (an admin's post-now); never a claimed
+    or posted one."""
+    replaced = connection.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.subscription_id == key["subscription_id"],
+            deliveries.c.slot_key == key["slot_key"],
+            deliveries.c.state.in_((DeliveryState.SKIPPED.value, DeliveryState.FAILED.value)),
+        )
+        .values(**values)
+    )
+    return replaced.rowcount > 0
