@@ -195,7 +195,7 @@ def command_handlers(parts: Parts) -> Handlers:
             store=parts.store,
             catalogue=parts.catalogue,
             users=parts.users,
-            post_now=post_now_of,
+            post_this_week=post_now_of,
             now=parts.now,
             catchup_hours=settings.catchup_hours,
         ),

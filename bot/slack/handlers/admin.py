@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.catalogue.source import CatalogueSource
@@ -34,32 +35,23 @@ log = logging.getLogger(__name__)
 PostNow = Callable[[Subscription, datetime], PostNowResult]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Admin:
-    def __init__(
-        self,
-        *,
-        store: Store,
-        catalogue: CatalogueSource,
-        users: Users,
-        post_now: PostNow,
-        now: Callable[[], datetime],
-        catchup_hours: float,
-    ) -> None:
-        self._store = store
-        self._catalogue = catalogue
-        self._users = users
-        self._post_now = post_now
-        self._now = now
-        self._catchup_hours = catchup_hours
+    store: Store
+    catalogue: CatalogueSource
+    users: Users
+    post_this_week: PostNow
+    now: Callable[[], datetime]
+    catchup_hours: float
 
     def post_now(self, command: grammar.PostNow, request: SlashCommand) -> Message:
         user_id, channel_id = request.user_id, request.channel_id
-        if not self._users.is_admin(user_id):
-            return refuse(self._users, user_id=user_id, action="post now")
-        sub = self._store.subscription(channel_id)
+        if not self.users.is_admin(user_id):
+            return refuse(self.users, user_id=user_id, action="post now")
+        sub = self.store.subscription(channel_id)
         if sub is None or not sub.active:
             return not_subscribed()
-        now = self._now()
+        now = self.now()
         if sub.paused_reason or sub.schedule is None:
             return schedule_status(
                 schedule=sub.schedule,
@@ -69,13 +61,13 @@ class Admin:
                 last_posted=None,
                 now=now,
             )
-        result = self._post_now(sub, now)
+        result = self.post_this_week(sub, now)
         log.info("%s ran post-now in %s: %s", user_id, channel_id, result.message)
         if not result.posted:
             after = self._what_comes_next(sub, now)
             return blocks.notice(f"Nothing posted: {blocks.escape(result.message)} {after}")
         tip_id = result.outcome.tip_id if result.outcome else None
-        tip = self._catalogue.current().tip(tip_id or "")
+        tip = self.catalogue.current().tip(tip_id or "")
         return post_now_done(
             title=tip.title if tip else "the next tip",
             next_slot=self._next_post_of(sub, now),
@@ -85,7 +77,7 @@ class Admin:
 
     def _what_comes_next(self, sub: Subscription, now: datetime) -> str:
         """The next post, or, if the attempt just paused the channel, why none will come."""
-        current = self._store.subscription(sub.channel_id)
+        current = self.store.subscription(sub.channel_id)
         if current is not None and current.paused_reason:
             return pause_line(current.paused_reason)
         if current is None or current.schedule is None or not current.receiving:
@@ -93,19 +85,19 @@ class Admin:
         return next_post_line(self._next_post_of(current, now), current.schedule.timezone, now=now)
 
     def _next_post_of(self, sub: Subscription, now: datetime) -> Slot:
-        return next_post_of(self._store, sub, now=now, catchup_hours=self._catchup_hours)
+        return next_post_of(self.store, sub, now=now, catchup_hours=self.catchup_hours)
 
     def stats(self, command: grammar.Stats, request: SlashCommand) -> Message:
-        if not self._users.is_admin(request.user_id):
-            return refuse(self._users, user_id=request.user_id, action="see the stats")
-        return stats(self._catalogue.current(), self._store.tip_stats())
+        if not self.users.is_admin(request.user_id):
+            return refuse(self.users, user_id=request.user_id, action="see the stats")
+        return stats(self.catalogue.current(), self.store.tip_stats())
 
     def reload(self, command: grammar.Reload, request: SlashCommand) -> Message:
         user_id = request.user_id
-        if not self._users.is_admin(user_id):
-            return refuse(self._users, user_id=user_id, action="reload the tips file")
+        if not self.users.is_admin(user_id):
+            return refuse(self.users, user_id=user_id, action="reload the tips file")
         log.info("/pmtip reload by %s", user_id)
-        outcome = self._catalogue.reload()
+        outcome = self.catalogue.reload()
         return reload_reply(
             ok=outcome.ok,
             summary=outcome.summary,
@@ -114,9 +106,9 @@ class Admin:
         )
 
     def preview(self, command: grammar.Preview, request: SlashCommand) -> Message:
-        if not self._users.is_admin(request.user_id):
-            return refuse(self._users, user_id=request.user_id, action="preview the weekly insight")
-        catalogue = self._catalogue.current()
+        if not self.users.is_admin(request.user_id):
+            return refuse(self.users, user_id=request.user_id, action="preview the weekly insight")
+        catalogue = self.catalogue.current()
         wanted = command.tip_id.strip("`'\"").casefold()
         tip = catalogue.tip(wanted)
         if tip is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -26,39 +27,30 @@ log = logging.getLogger(__name__)
 MEMBERSHIP_PAGES_MAX = 5  # users.conversations pages read per Home view, at most
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HomeTab:
-    def __init__(
-        self,
-        *,
-        store: Store,
-        catalogue: CatalogueSource,
-        users: Users,
-        client: WebClient,
-        now: Callable[[], datetime],
-        catchup_hours: float,
-    ) -> None:
-        self._store = store
-        self._catalogue = catalogue
-        self._users = users
-        self._client = client
-        self._now = now
-        self._catchup_hours = catchup_hours
+    store: Store
+    catalogue: CatalogueSource
+    users: Users
+    client: WebClient
+    now: Callable[[], datetime]
+    catchup_hours: float
 
     def publish(self, user_id: str) -> None:
-        is_admin = self._users.is_admin(user_id)
+        is_admin = self.users.is_admin(user_id)
         view = home_view(
-            catalogue=self._catalogue.current(),
-            channels=self._channels_of(user_id, now=self._now()),
+            catalogue=self.catalogue.current(),
+            channels=self._channels_of(user_id, now=self.now()),
             status=self._catalogue_status() if is_admin else None,
             tallies=self._tallies() if is_admin else None,
         )
         try:
-            self._client.views_publish(user_id=user_id, view=view)
+            self.client.views_publish(user_id=user_id, view=view)
         except SlackApiError as error:
             log.warning("views.publish for %s failed: %s", user_id, error.response.get("error"))
 
     def _catalogue_status(self) -> CatalogueStatus:
-        source = self._catalogue
+        source = self.catalogue
         catalogue = source.current()
         rejected = source.rejected
         return CatalogueStatus(
@@ -74,7 +66,7 @@ class HomeTab:
 
     def _tallies(self) -> list[TipStats] | None:
         try:
-            return self._store.tip_stats()
+            return self.store.tip_stats()
         except Exception:  # the Home tab shows what it can; the store's trouble is logged
             log.exception("reading the stats for the Home tab failed")
             return None
@@ -82,7 +74,7 @@ class HomeTab:
     def _channels_of(self, user_id: str, *, now: datetime) -> list[ChannelPost] | None:
         """The subscribed channels the person is in, with their next post; None if unknown."""
         try:
-            subscriptions = {s.channel_id: s for s in self._store.subscriptions()}
+            subscriptions = {s.channel_id: s for s in self.store.subscriptions()}
             if not subscriptions:
                 return []
             posts = []
@@ -90,7 +82,7 @@ class HomeTab:
                 sub = subscriptions[channel_id]
                 if sub.schedule is None:  # pragma: no cover - subscriptions() gives receiving ones
                     continue
-                slot = next_post_of(self._store, sub, now=now, catchup_hours=self._catchup_hours)
+                slot = next_post_of(self.store, sub, now=now, catchup_hours=self.catchup_hours)
                 posts.append(
                     ChannelPost(
                         channel_id=channel_id,
@@ -111,7 +103,7 @@ class HomeTab:
         """Which of `wanted` the person is a member of, reading a bounded number of pages."""
         found: set[str] = set()
         for page in pages(
-            self._client.users_conversations,
+            self.client.users_conversations,
             max_pages=MEMBERSHIP_PAGES_MAX,
             user=user_id,
             types="public_channel,private_channel",

@@ -4,6 +4,7 @@ so they never call Slack or the database (bot.core.replies decides)."""
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 from bot.catalogue.source import CatalogueSource
 from bot.core import grammar, replies
@@ -19,18 +20,16 @@ UNAVAILABLE = (
 )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Lookups:
-    def __init__(
-        self, *, catalogue: CatalogueSource, recent: RecentTips, rng: random.Random, users: Users
-    ) -> None:
-        self._catalogue = catalogue
-        self._recent = recent
-        self._rng = rng
-        self._users = users
+    catalogue: CatalogueSource
+    recent: RecentTips
+    rng: random.Random
+    users: Users
 
     def answer(self, command: replies.LookupCommand, request: SlashCommand) -> Message:
-        catalogue = self._catalogue.current()  # one catalogue for the whole request
-        if not self._catalogue.has_catalogue and not isinstance(command, grammar.Help):
+        catalogue = self.catalogue.current()  # one catalogue for the whole request
+        if not self.catalogue.has_catalogue and not isinstance(command, grammar.Help):
             # The tips file was bad at start: say so plainly (the admins got a DM).
             return blocks.notice(UNAVAILABLE)
         scope = "*"
@@ -42,10 +41,10 @@ class Lookups:
         reply = replies.answer(
             catalogue,
             command,
-            last_tip_id=self._recent.last(user_id, scope),
-            rng=self._rng,
-            is_admin=self._users.known_admin(user_id),  # shows the admin commands in help
+            last_tip_id=self.recent.last(user_id, scope),
+            rng=self.rng,
+            is_admin=self.users.known_admin(user_id),  # shows the admin commands in help
         )
         if reply.tip is not None:
-            self._recent.remember(user_id, scope, reply.tip.id)
+            self.recent.remember(user_id, scope, reply.tip.id)
         return reply.message

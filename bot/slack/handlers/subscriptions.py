@@ -57,46 +57,37 @@ def next_post_of(store: Store, sub: Subscription, *, now: datetime, catchup_hour
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Subscriptions:
-    def __init__(
-        self,
-        *,
-        store: Store,
-        catalogue: CatalogueSource,
-        users: Users,
-        client: WebClient,
-        defaults: WeeklyDefaults,
-        now: Callable[[], datetime],
-    ) -> None:
-        self._store = store
-        self._catalogue = catalogue
-        self._users = users
-        self._client = client
-        self._defaults = defaults
-        self._now = now
+    store: Store
+    catalogue: CatalogueSource
+    users: Users
+    client: WebClient
+    defaults: WeeklyDefaults
+    now: Callable[[], datetime]
 
     def _may_manage(self, user_id: str) -> bool:
-        return self._defaults.anyone_may_subscribe or self._users.is_admin(user_id)
+        return self.defaults.anyone_may_subscribe or self.users.is_admin(user_id)
 
     def subscribe(self, command: grammar.Subscribe, request: SlashCommand) -> Message:
         user_id, channel_id = request.user_id, request.channel_id
         if not self._may_manage(user_id):
-            return refuse(self._users, user_id=user_id, action="subscribe a channel")
+            return refuse(self.users, user_id=user_id, action="subscribe a channel")
         topics, unknown = self._topics(command.topics)
         if unknown:
-            return unknown_topics(unknown, self._catalogue.current())
+            return unknown_topics(unknown, self.catalogue.current())
         problem, joined = self._make_postable(channel_id)
         if problem:
             return cannot_post(problem)
-        defaults = self._defaults
+        defaults = self.defaults
         schedule = WeeklySchedule(
             day=defaults.day if command.day is None else command.day,
             at=command.at or defaults.at,
             timezone=command.timezone or self._timezone_of(user_id),
         )
-        now = self._now()
-        changed = self._store.subscription(channel_id) is not None
-        sub = self._store.subscribe(
+        now = self.now()
+        changed = self.store.subscription(channel_id) is not None
+        sub = self.store.subscribe(
             channel_id=channel_id, schedule=schedule, topics=topics, subscribed_by=user_id, now=now
         )
         log.info("%s subscribed %s: %s", user_id, channel_id, describe_schedule(schedule))
@@ -112,20 +103,20 @@ class Subscriptions:
     def unsubscribe(self, command: grammar.Unsubscribe, request: SlashCommand) -> Message:
         user_id, channel_id = request.user_id, request.channel_id
         if not self._may_manage(user_id):
-            return refuse(self._users, user_id=user_id, action="unsubscribe a channel")
-        ended = self._store.unsubscribe(channel_id=channel_id, now=self._now())
+            return refuse(self.users, user_id=user_id, action="unsubscribe a channel")
+        ended = self.store.unsubscribe(channel_id=channel_id, now=self.now())
         if ended:
             log.info("%s unsubscribed %s", user_id, channel_id)
         return unsubscribed(was_subscribed=ended)
 
     def show_schedule(self, command: grammar.ShowSchedule, request: SlashCommand) -> Message:
-        sub = self._store.subscription(request.channel_id)
+        sub = self.store.subscription(request.channel_id)
         if sub is None or not sub.active:
             return not_subscribed()
-        now = self._now()
+        now = self.now()
         posted = [
             d.updated_at
-            for d in self._store.deliveries(subscription_id=sub.id)
+            for d in self.store.deliveries(subscription_id=sub.id)
             if d.state is DeliveryState.POSTED
         ]
         return schedule_status(
@@ -138,11 +129,11 @@ class Subscriptions:
         )
 
     def next_post_of(self, sub: Subscription, now: datetime) -> Slot:
-        return next_post_of(self._store, sub, now=now, catchup_hours=self._defaults.catchup_hours)
+        return next_post_of(self.store, sub, now=now, catchup_hours=self.defaults.catchup_hours)
 
     def _topics(self, words: tuple[str, ...]) -> tuple[list[str], list[str]]:
         """(the topic slugs named, the words that name no topic)."""
-        catalogue = self._catalogue.current()
+        catalogue = self.catalogue.current()
         topics: list[str] = []
         unknown: list[str] = []
         for word in words:
@@ -154,15 +145,15 @@ class Subscriptions:
         return topics, unknown
 
     def _timezone_of(self, user_id: str) -> str:
-        zone = self._users.user(user_id).timezone
-        return (zone and grammar.canonical_timezone(zone)) or self._defaults.timezone
+        zone = self.users.user(user_id).timezone
+        return (zone and grammar.canonical_timezone(zone)) or self.defaults.timezone
 
     def _make_postable(self, channel_id: str) -> tuple[str | None, bool]:
         """(why the bot cannot post here, or None; whether it just joined the channel)."""
         if channel_id.startswith("D"):
             return "direct_message", False
         try:
-            channel = self._client.conversations_info(channel=channel_id).get("channel") or {}
+            channel = self.client.conversations_info(channel=channel_id).get("channel") or {}
         except SlackApiError as error:
             code = str(error.response.get("error") or "")
             if code == "channel_not_found":  # what Slack says of a private channel the bot isn't in
@@ -178,7 +169,7 @@ class Subscriptions:
         if channel.get("is_private"):
             return "private", False
         try:
-            self._client.conversations_join(channel=channel_id)
+            self.client.conversations_join(channel=channel_id)
         except SlackApiError as error:
             log.warning("could not join %s: %s", channel_id, error.response.get("error"))
             return "join_failed", False
