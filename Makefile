@@ -42,6 +42,7 @@ run-http: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests benchmarks
 	$(BIN)/ruff format --check bot tests benchmarks
+	$(BIN)/mypy  # strict, for bot/ ([tool.mypy] in pyproject.toml)
 	$(BIN)/python -m bot validate content/tips.yaml
 
 test: lint

@@ -19,14 +19,14 @@ from slack_bolt import Ack, App
 from slack_bolt.adapter.asgi import SlackRequestHandler
 
 from bot.settings import Settings, load_settings
-from bot.slack_app import build_client
-from bot.web import EVENTS_PATH, serve
+from bot.slack.web import EVENTS_PATH, serve
+from bot.wiring import listener_client
 
 
 def build_bare_app(settings: Settings, *, process_before_response: bool = True) -> App:
     """A Bolt app with pmtip's Bolt settings and a single `ack("echo")` listener."""
     app = App(
-        client=build_client(settings),
+        client=listener_client(settings),
         signing_secret=settings.signing_secret.reveal(),
         process_before_response=process_before_response,
         logger=logging.getLogger("bench.bare"),

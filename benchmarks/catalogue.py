@@ -103,7 +103,7 @@ def generate_alias_tips_yaml(tip_count: int, *, common_tags: int = 1000) -> str:
 
 def _alias_figures(tip_count: int, runs: int, folder: Path, valid_text: str) -> dict[str, object]:
     """Refusing the aliased catalogue, and the cost of looking for anchors."""
-    from bot.catalogue_source import read_tips_file
+    from bot.catalogue.source import read_tips_file
     from bot.core.tips_file import parse_tips
     from bot.core.yaml_anchors import anchor_problems, may_hold_anchors
 
@@ -152,7 +152,7 @@ def main() -> int:
     sys.path.insert(0, str(REPO_ROOT))
     import yaml
 
-    from bot.catalogue_source import collector_paused, read_catalogue, read_tips_file
+    from bot.catalogue.source import collector_paused, read_catalogue, read_tips_file
     from bot.core.catalogue import Catalogue
     from bot.core.tips_file import _Loader, parse_tips
 

@@ -23,24 +23,23 @@ import common
 from bare_app import build_bare_app
 from slack_bolt import App, BoltRequest
 
-from bot.listeners import actions, commands
 from bot.settings import Settings, load_settings
-from bot.slack_app import build_app, build_services
+from bot.slack import routes
+from bot.wiring import build_app, build_parts, listeners
 
 TARGET_MEDIAN_RATIO = 1.5
 
 
 def pmtip_app_without_inline_processing(settings: Settings) -> App:
     """pmtip's listeners on an app with Bolt's default `process_before_response=False`."""
-    services = build_services(settings)
+    parts = build_parts(settings)
     app = App(
-        client=services.client,
+        client=parts.client,
         signing_secret=settings.signing_secret.reveal(),
         process_before_response=False,
         logger=logging.getLogger("bench.pmtip-threaded"),
     )
-    commands.register(app, services)
-    actions.register(app, services)
+    routes.register(app, listeners(parts))
     return app
 
 
@@ -84,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     with common.StandinSlackApi() as api, tempfile.TemporaryDirectory() as tmp:
         env = common.bench_env(api.base_url, database_url=common.sqlite_url(tmp))
         settings = load_settings(env, mode="http")
-        apps = {"pmtip": build_app(build_services(settings)), "bare": build_bare_app(settings)}
+        apps = {"pmtip": build_app(build_parts(settings)), "bare": build_bare_app(settings)}
         samples = alternate(apps, bodies, rounds=rounds, warmup=min(200, rounds))
         threaded = {
             "pmtip": pmtip_app_without_inline_processing(settings),

@@ -26,8 +26,8 @@ from datetime import time as clock_time
 
 import common
 
+from bot.core.delivery_rules import DEFAULT_POLICY
 from bot.core.schedule import WeeklySchedule
-from bot.delivery import DEFAULT_POLICY
 from bot.store import DeliveryState, open_store
 
 SUBSCRIBED_AT = datetime(2026, 1, 1, tzinfo=UTC)

@@ -19,7 +19,7 @@ import time
 import common
 from catalogue import generate_tips_yaml
 
-from bot.catalogue_source import read_catalogue
+from bot.catalogue.source import read_catalogue
 from bot.core import grammar, replies
 from bot.core.catalogue import Catalogue
 from bot.core.tips_file import parse_catalogue

@@ -15,8 +15,8 @@ import re
 import signal
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from dotenv import load_dotenv
 from slack_bolt.error import BoltError
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _instant(text: str) -> Any:  # a datetime; bot.core.schedule is imported late
+def _instant(text: str) -> datetime:  # bot.core.schedule is imported late
     from bot.core.schedule import parse_instant
 
     try:
@@ -147,8 +147,9 @@ def _slack_start_problem(error: Exception) -> str:
 
 
 def run_tip(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.catalogue_source import read_catalogue
-    from bot.core import grammar, plain_text, replies
+    from bot.catalogue.source import read_catalogue
+    from bot.core import grammar, replies
+    from bot.core.render import plain_text
 
     catalogue, problems = read_catalogue(settings.tips_path)
     if catalogue is None:
@@ -164,7 +165,7 @@ def run_tip(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_validate(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.catalogue_source import read_tips_file
+    from bot.catalogue.source import read_tips_file
     from bot.core.controls import show_controls
 
     path = Path(args.path) if args.path else settings.tips_path
@@ -186,82 +187,54 @@ def run_validate(settings: Settings, args: argparse.Namespace) -> int:
 def run_socket(settings: Settings, args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot import scheduler as weekly
-    from bot.slack_app import build_app, build_services
+    from bot.weekly.ticker import start_background, stop
+    from bot.wiring import socket_process
 
     _ignore_oauth_variables()
-    services = build_services(settings)
-    app = build_app(services, socket_mode=True)
-    ticker = weekly.WeeklyTicker(
-        store=services.store,
-        client=services.delivery_client,
-        catalogue=services.catalogue,
-        catchup_hours=settings.catchup_hours,
-    )
+    process = socket_process(settings)
+    ticker = process.ticker
     background = (
-        None
-        if args.no_scheduler
-        else weekly.start_background(ticker, tick_seconds=settings.tick_seconds)
+        None if args.no_scheduler else start_background(ticker, tick_seconds=settings.tick_seconds)
     )
     _exit_on_sigterm()
-    services.reloader.ensure_started()  # poll the tips file from now, not from the first event
+    process.parts.reloader.ensure_started()  # poll the tips file from now, not the first event
     log.info("connecting to Slack over Socket Mode")
-    handler = SocketModeHandler(app, settings.app_token.reveal())
+    handler = SocketModeHandler(process.app, settings.app_token.reveal())
     try:
-        handler.start()
+        handler.start()  # type: ignore[no-untyped-call]
     except (KeyboardInterrupt, SystemExit):
         log.info("stopping")
     finally:
         if background is not None:
-            weekly.stop(background, ticker)
-        handler.close()  # say goodbye on the WebSocket rather than drop it
-        services.store.close()
+            stop(background, ticker)
+        handler.close()  # type: ignore[no-untyped-call]  # say goodbye on the WebSocket
+        process.parts.store.close()
     return 0
 
 
 def run_http(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.slack_app import build_app, build_services
-    from bot.web import create_asgi_app, serve
+    from bot.slack.web import serve
+    from bot.wiring import http_process
 
     _ignore_oauth_variables()
-    services = build_services(settings)
-    asgi_app = create_asgi_app(
-        build_app(services),
-        signing_secret=settings.signing_secret.reveal(),
-        threads=settings.web_threads,
-    )
+    process = http_process(settings)
     log.info("serving /slack/events on port %s", settings.port)
     serve(
-        asgi_app,
+        process.asgi_app,
         port=settings.port,
         workers=settings.web_concurrency,
         log_level=settings.log_level,
-        on_worker_start=lambda: _start_worker(services),
+        on_worker_start=process.on_worker_start,
     )
     return 0
 
 
-def _start_worker(services: Any) -> None:  # bot.slack_app.Services, imported late
-    """In each gunicorn worker, right after the fork."""
-    services.rng.seed()  # a forked Random repeats its parent's sequence: reseed per worker
-    services.reloader.ensure_started()
-
-
 def run_clock(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import scheduler as weekly
-    from bot.catalogue_source import CatalogueSource
-    from bot.store import open_store
+    from bot.weekly.ticker import build_blocking, stop
+    from bot.wiring import clock_process
 
-    store = open_store(settings.database_url.reveal() or None)
-    catalogue = CatalogueSource(settings.tips_path)
-    catalogue.reload()  # a bad file is logged; the tick reloads it once it is fixed
-    ticker = weekly.WeeklyTicker(
-        store=store,
-        client=weekly.delivery_client(settings),
-        catalogue=catalogue,
-        catchup_hours=settings.catchup_hours,
-    )
-    clock = weekly.build_blocking(ticker, tick_seconds=settings.tick_seconds)
+    process = clock_process(settings)
+    clock = build_blocking(process.ticker, tick_seconds=settings.tick_seconds)
     _exit_on_sigterm()
     log.info("weekly insight clock: a tick every %ss", settings.tick_seconds)
     try:
@@ -269,8 +242,8 @@ def run_clock(settings: Settings, args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, SystemExit):
         log.info("stopping")
     finally:
-        weekly.stop(clock, ticker)
-        store.close()
+        stop(clock, process.ticker)
+        process.store.close()
     return 0
 
 
@@ -291,33 +264,24 @@ def run_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_post_due(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
+    from bot.catalogue.source import read_catalogue
+    from bot.store import StoreError
+    from bot.wiring import post_due_process, utc_now
 
-    from bot.catalogue_source import read_catalogue
-    from bot.delivery import post_due
-    from bot.scheduler import delivery_client
-    from bot.store import StoreError, open_store
-
-    at = args.at or datetime.now(UTC)  # --at was checked by the parser
+    at = args.at or utc_now()  # --at was checked by the parser
     catalogue, problems = read_catalogue(settings.tips_path)
     if catalogue is None or problems:
         for problem in problems:
             print(problem.format(str(settings.tips_path)), file=sys.stderr)
         return 1
-    store = open_store(settings.database_url.reveal() or None)
+    process = post_due_process(settings)
     try:
-        report = post_due(
-            store=store,
-            client=delivery_client(settings),
-            catalogue=catalogue,
-            now=at,
-            catchup_hours=settings.catchup_hours,
-        )
+        report = process.post_due(catalogue, at=at)
     except StoreError as error:
         print(f"post-due at {at.isoformat()}: {error}; nothing was posted", file=sys.stderr)
         return 1
     finally:
-        store.close()
+        process.store.close()
     for line in report.lines():
         print(line)
     print(f"post-due at {at.isoformat()}: {report.summary()}")

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from bot.core.grammar import canonical_timezone, parse_day, parse_time
@@ -149,11 +150,45 @@ def load_settings(environ: Mapping[str, str], *, mode: str) -> Settings:
     """Settings for running in `mode` (a key of REQUIRED), or SettingsError."""
     env = {k: v.strip() for k, v in environ.items() if isinstance(v, str)}
     problems: list[str] = []
-
     for name in REQUIRED[mode]:
         if not env.get(name):
             problems.append(f"{name} is not set. Get it from {WHERE[name]}.")
     problems += _secret_problems(env)
+    numbers = _numbers(env, problems)
+    log_level = _log_level(env, problems)
+    base_url = _slack_api_base_url(env, problems)
+    weekly = _weekly_defaults(env, problems)
+    requires_admin_raw = env.get("SUBSCRIBE_REQUIRES_ADMIN", "true").lower() or "true"
+    if requires_admin_raw not in ("true", "false", "1", "0", "yes", "no"):
+        problems.append(f"SUBSCRIBE_REQUIRES_ADMIN={requires_admin_raw!r} must be true or false.")
+    database_url = env.get("DATABASE_URL", "")
+    if database_url and mode != "offline":  # offline commands never open the database
+        problems += _database_url_problems(database_url)
+    if mode == "offline":
+        # `tip` and `validate` read only the tips file: a pre-commit hook must not
+        # fail over a PORT meant for the server.
+        problems = [p for p in problems if p.startswith(OFFLINE_SETTINGS)]
+    if problems:
+        raise SettingsError(problems)
+    return Settings(
+        bot_token=Secret(env.get("SLACK_BOT_TOKEN", "")),
+        signing_secret=Secret(env.get("SLACK_SIGNING_SECRET", "")),
+        app_token=Secret(env.get("SLACK_APP_TOKEN", "")),
+        tips_path=Path(env.get("TIPS_PATH") or "content/tips.yaml"),
+        log_level=log_level,
+        slack_api_base_url=base_url,
+        database_url=Secret(database_url),
+        admin_user_ids=frozenset(
+            uid.strip() for uid in env.get("ADMIN_USER_IDS", "").split(",") if uid.strip()
+        ),
+        subscribe_requires_admin=requires_admin_raw in ("true", "1", "yes"),
+        **numbers,
+        **weekly,
+    )
+
+
+def _numbers(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """The numeric settings, by Settings field; a bad one is a problem, and its default."""
 
     def number(name: str, default: int, low: int, high: int) -> int:
         raw = env.get(name)
@@ -173,23 +208,38 @@ def load_settings(environ: Mapping[str, str], *, mode: str) -> Settings:
             f"RELOAD_SECONDS={env['RELOAD_SECONDS']!r} must be a number of seconds from "
             "0 (no polling) to 3600, like 2 or 0.5."
         )
-    web_concurrency = number("WEB_CONCURRENCY", 2, 1, 64)
-    web_threads = number("WEB_THREADS", 2, 1, 256)
+    return {
+        "port": port,
+        "catchup_hours": catchup_hours,
+        "tick_seconds": tick_seconds,
+        "reload_seconds": reload_seconds or 0.0,
+        "web_concurrency": number("WEB_CONCURRENCY", 2, 1, 64),
+        "web_threads": number("WEB_THREADS", 2, 1, 256),
+    }
 
+
+def _log_level(env: Mapping[str, str], problems: list[str]) -> str:
     log_level = env.get("LOG_LEVEL", "INFO").upper() or "INFO"
     if log_level not in logging.getLevelNamesMapping():
         problems.append(f"LOG_LEVEL={log_level!r} must be DEBUG, INFO, WARNING or ERROR.")
-        log_level = "INFO"
+        return "INFO"
+    return log_level
 
+
+def _slack_api_base_url(env: Mapping[str, str], problems: list[str]) -> str | None:
     base_url = env.get("SLACK_API_BASE_URL") or None
-    if base_url:
-        if not _is_http_url(base_url):
-            problems.append(
-                f"SLACK_API_BASE_URL={base_url!r} must be an http(s) URL with a numeric port, "
-                "if any, like http://127.0.0.1:8080/api/."
-            )
-        base_url = base_url.rstrip("/") + "/"
+    if not base_url:
+        return None
+    if not _is_http_url(base_url):
+        problems.append(
+            f"SLACK_API_BASE_URL={base_url!r} must be an http(s) URL with a numeric port, "
+            "if any, like http://127.0.0.1:8080/api/."
+        )
+    return base_url.rstrip("/") + "/"
 
+
+def _weekly_defaults(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """WEEKLY_DAY, WEEKLY_TIME and DEFAULT_TIMEZONE, by Settings field."""
     weekly_day = parse_day(env.get("WEEKLY_DAY", "monday") or "monday")
     if weekly_day is None:
         problems.append(f"WEEKLY_DAY={env['WEEKLY_DAY']!r} must be a day name, like monday.")
@@ -202,40 +252,8 @@ def load_settings(environ: Mapping[str, str], *, mode: str) -> Settings:
             f"DEFAULT_TIMEZONE={env['DEFAULT_TIMEZONE']!r} must be an IANA "
             "timezone, like Europe/Berlin."
         )
-
-    requires_admin_raw = env.get("SUBSCRIBE_REQUIRES_ADMIN", "true").lower() or "true"
-    if requires_admin_raw not in ("true", "false", "1", "0", "yes", "no"):
-        problems.append(f"SUBSCRIBE_REQUIRES_ADMIN={requires_admin_raw!r} must be true or false.")
-
-    database_url = env.get("DATABASE_URL", "")
-    if database_url and mode != "offline":  # offline commands never open the database
-        problems += _database_url_problems(database_url)
-
-    if mode == "offline":
-        # `tip` and `validate` read only the tips file: a pre-commit hook must not
-        # fail over a PORT meant for the server.
-        problems = [p for p in problems if p.startswith(OFFLINE_SETTINGS)]
-    if problems:
-        raise SettingsError(problems)
-    return Settings(
-        bot_token=Secret(env.get("SLACK_BOT_TOKEN", "")),
-        signing_secret=Secret(env.get("SLACK_SIGNING_SECRET", "")),
-        app_token=Secret(env.get("SLACK_APP_TOKEN", "")),
-        tips_path=Path(env.get("TIPS_PATH") or "content/tips.yaml"),
-        port=port,
-        log_level=log_level,
-        slack_api_base_url=base_url,
-        database_url=Secret(database_url),
-        weekly_day=weekly_day or 0,
-        weekly_time=weekly_time or time(9, 0),
-        default_timezone=default_timezone or "UTC",
-        catchup_hours=catchup_hours,
-        admin_user_ids=frozenset(
-            uid.strip() for uid in env.get("ADMIN_USER_IDS", "").split(",") if uid.strip()
-        ),
-        subscribe_requires_admin=requires_admin_raw in ("true", "1", "yes"),
-        tick_seconds=tick_seconds,
-        reload_seconds=reload_seconds or 0.0,
-        web_concurrency=web_concurrency,
-        web_threads=web_threads,
-    )
+    return {
+        "weekly_day": weekly_day or 0,
+        "weekly_time": weekly_time or time(9, 0),
+        "default_timezone": default_timezone or "UTC",
+    }

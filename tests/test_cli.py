@@ -57,7 +57,7 @@ def test_each_gunicorn_worker_reseeds_its_random_choices_and_starts_its_poller()
     import random
     from types import SimpleNamespace
 
-    from bot.__main__ import _start_worker
+    from bot.wiring import start_worker
 
     class Reloader:
         started = False
@@ -66,10 +66,10 @@ def test_each_gunicorn_worker_reseeds_its_random_choices_and_starts_its_poller()
             self.started = True
 
     inherited = random.Random(7)  # what a forked worker would carry over from the master
-    services = SimpleNamespace(rng=inherited, reloader=Reloader())
-    _start_worker(services)
-    assert services.reloader.started
-    assert services.rng.random() != random.Random(7).random()
+    parts = SimpleNamespace(rng=inherited, reloader=Reloader())
+    start_worker(parts)
+    assert parts.reloader.started
+    assert parts.rng.random() != random.Random(7).random()
 
 
 def test_migrate_brings_the_schema_up_to_date_once_and_needs_no_token(tmp_path):

@@ -17,7 +17,7 @@ KIND_PREFIX = {"public_channel": "channels", "private_channel": "groups", "mpim"
 # Which kinds pmtip touches with each conversations method, and why:
 CONVERSATION_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     # reconciliation reads the history of subscribed channels; a DM or group DM
-    # cannot subscribe (bot/listeners/subscriptions.py refuses them)
+    # cannot subscribe (bot/slack/handlers/subscriptions.py refuses them)
     "conversations_history": (("public_channel", "private_channel"), "history"),
     # /pmtip subscribe asks about the channel it was typed in: a group DM the bot is
     # in must be recognised (is_mpim) to be refused; a DM is refused before asking
@@ -39,7 +39,8 @@ SOURCE = "\n".join(p.read_text(encoding="utf-8") for p in Path("bot").rglob("*.p
 
 
 def methods_called_by_the_bot() -> set[str]:
-    return set(re.findall(r"client\.([a-z]+_[A-Za-z_]+)\(", SOURCE))
+    # Called, or handed to bot.slack.paging.pages (which calls it page by page).
+    return set(re.findall(r"client\.([a-z]+_[A-Za-z_]+)\b", SOURCE))
 
 
 def scopes_of(method: str) -> set[str]:

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core import blocks
 from bot.core.catalogue import Catalogue
+from bot.core.render.lists import help_message, no_match, search_results, topics_message
+from bot.core.render.tips import shared_tip, tip_reply, weekly_insight
 from tests.support import message_corpus
 from tests.support.message_corpus import CATALOGUE, TIPS, queries
 from tests.support.slack_validation import (
@@ -191,14 +192,14 @@ def test_every_home_tab_pmtip_can_publish_is_valid(view):
 
 @pytest.mark.parametrize("tip", TIPS, ids=[tip.id for tip in TIPS])
 def test_every_rendering_of_every_catalogue_tip_is_valid(tip):
-    reply = blocks.tip_reply(tip)
+    reply = tip_reply(tip)
     assert_valid_message(reply)
     assert reply.blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": tip.title}}
-    assert_valid_message(blocks.tip_reply(tip, note="Here is a note with <tags> & such"))
-    shared = blocks.shared_tip(tip, shared_by="U0123ABCDEF")
+    assert_valid_message(tip_reply(tip, note="Here is a note with <tags> & such"))
+    shared = shared_tip(tip, shared_by="U0123ABCDEF")
     assert_valid_message(shared)
     assert "<@U0123ABCDEF>" in shared.text
-    assert_valid_message(blocks.weekly_insight(tip))
+    assert_valid_message(weekly_insight(tip))
 
 
 def test_the_catalogue_has_the_tips_the_issue_asks_for():
@@ -211,21 +212,21 @@ def test_the_catalogue_has_the_tips_the_issue_asks_for():
 
 
 def test_topics_and_help_messages_are_valid():
-    assert_valid_message(blocks.topics_message(CATALOGUE))
-    assert_valid_message(blocks.help_message())
-    assert_valid_message(blocks.help_message(is_admin=True))
+    assert_valid_message(topics_message(CATALOGUE))
+    assert_valid_message(help_message())
+    assert_valid_message(help_message(is_admin=True))
 
 
 @pytest.mark.parametrize("query", queries())
 def test_search_results_and_misses_are_valid_for_any_query(query):
     found = CATALOGUE.search(query, limit=50)
-    assert_valid_message(blocks.search_results(query, found))
-    assert_valid_message(blocks.no_match(query, CATALOGUE.topics[:3]))
-    assert_no_broadcast(blocks.no_match(query, []))
+    assert_valid_message(search_results(query, found))
+    assert_valid_message(no_match(query, CATALOGUE.topics[:3]))
+    assert_no_broadcast(no_match(query, []))
 
 
 def test_search_results_listing_every_tip_stay_within_limits():
-    message = blocks.search_results("everything", TIPS)
+    message = search_results("everything", TIPS)
     assert_valid_message(message)
     assert len(message.blocks) <= 50
 
@@ -234,8 +235,8 @@ def test_search_results_listing_every_tip_stay_within_limits():
 @given(st.text(min_size=0, max_size=5000))
 def test_any_text_a_person_types_renders_as_a_valid_escaped_reply(text):
     for message in (
-        blocks.no_match(text, CATALOGUE.topics[:3]),
-        blocks.search_results(text, TIPS[:10]),
+        no_match(text, CATALOGUE.topics[:3]),
+        search_results(text, TIPS[:10]),
     ):
         assert_valid_message(message)
         assert "<!" not in message.text and "<!" not in str(message.blocks)
@@ -251,7 +252,7 @@ def huge_catalogue() -> Catalogue:
 
 
 def test_a_huge_catalogue_still_renders_a_valid_topics_message(huge_catalogue):
-    message = blocks.topics_message(huge_catalogue)
+    message = topics_message(huge_catalogue)
     assert_valid_message(message)
     assert len(message.blocks) <= 50
     assert "topic-0" in message.text and "topic-499" in message.text
@@ -260,7 +261,7 @@ def test_a_huge_catalogue_still_renders_a_valid_topics_message(huge_catalogue):
 @pytest.mark.parametrize("query", ["strategy", "tip", "this week", "<&>", "q" * 1000, "zz"])
 def test_a_huge_catalogue_still_renders_valid_search_results(huge_catalogue, query):
     found = huge_catalogue.search(query, limit=50)
-    message = blocks.search_results(query, found) if found else blocks.no_match(query, [])
+    message = search_results(query, found) if found else no_match(query, [])
     assert_valid_message(message)
 
 
@@ -268,6 +269,6 @@ def test_tips_at_every_length_limit_render_validly(huge_catalogue):
     longest = [tip for tip in huge_catalogue.tips if len(tip.id) > 100]
     assert len(longest) > 100
     for tip in longest:
-        assert_valid_message(blocks.tip_reply(tip))
-        assert_valid_message(blocks.shared_tip(tip, shared_by="U" + "9" * 20))
-        assert_valid_message(blocks.weekly_insight(tip))
+        assert_valid_message(tip_reply(tip))
+        assert_valid_message(shared_tip(tip, shared_by="U" + "9" * 20))
+        assert_valid_message(weekly_insight(tip))

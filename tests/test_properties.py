@@ -18,8 +18,12 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.catalogue_source import read_catalogue
-from bot.core import blocks, catalogue, grammar, replies, weekly_replies
+from bot.catalogue.source import read_catalogue
+from bot.core import catalogue, grammar, replies
+from bot.core.render import blocks
+from bot.core.render.lists import no_match, search_results
+from bot.core.render.tips import tip_reply, weekly_insight
+from bot.core.render.weekly import unknown_topics
 from tests.support.app_server import TIPS_PATH
 from tests.support.slack_validation import assert_valid_message
 
@@ -171,7 +175,7 @@ def test_every_lookup_answer_is_valid_and_escaped(text: str, seed: int) -> None:
     for sent in (text, as_slack_sends(text)):
         message = lookup_reply(sent, seed)
         if message is None:
-            continue  # subscribe and friends are answered by the shell; see tests/e2e
+            continue  # subscribe and friends are answered by the shell; see tests/slack
         assert_valid_message(message)
         assert len(message.blocks) <= blocks.MAX_BLOCKS
         assert_escaped(message)
@@ -182,10 +186,10 @@ def test_every_lookup_answer_is_valid_and_escaped(text: str, seed: int) -> None:
 def test_text_quoted_back_by_the_block_builders_is_valid_and_escaped(text: str) -> None:
     query = grammar.unescape_slack(as_slack_sends(text))
     for message in (
-        blocks.no_match(query, CATALOGUE.topics[:3]),
-        blocks.search_results(query, CATALOGUE.search(query, limit=50)),
+        no_match(query, CATALOGUE.topics[:3]),
+        search_results(query, CATALOGUE.search(query, limit=50)),
         blocks.notice(f"You said “{blocks.echo(query)}”."),
-        weekly_replies.unknown_topics(query.split()[:20] or [query], CATALOGUE),
+        unknown_topics(query.split()[:20] or [query], CATALOGUE),
     ):
         assert_valid_message(message)
         assert_escaped(message)
@@ -207,7 +211,7 @@ def test_tips_with_any_text_render_as_valid_escaped_messages(text: str) -> None:
         audience=tip.audience,
         tags=tip.tags,
     )
-    for message in (blocks.tip_reply(odd), blocks.weekly_insight(odd)):
+    for message in (tip_reply(odd), weekly_insight(odd)):
         assert_valid_message(message)
         assert_escaped(message)
 

@@ -211,7 +211,7 @@ def parse_subscribe(words: list[str]) -> Subscribe | Invalid:
 
 def _quoted(word: str) -> str:
     """A person's word, safe to quote in a mrkdwn reply: short, with `&`, `<` and `>`
-    escaped so `<!channel>` stays text. (bot.core.blocks imports this module, so
+    escaped so `<!channel>` stays text. (bot.core.render imports this module, so
     its `escape` cannot be used here.)"""
     short = word if len(word) <= _QUOTED_MAX else word[: _QUOTED_MAX - 1] + "…"
     return short.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
-from bot.core.blocks import clip
 from bot.core.controls import show_controls
+from bot.core.render.blocks import clip
 
 PROBLEMS_KEPT = 100  # `validate` lists these; a reply or a direct message shows fewer
 SHOWN_MAX = 200  # characters of a key or value quoted back in a message

@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from bot.core import blocks
-from bot.core.blocks import Message
-from bot.core.catalogue import Catalogue, Tip, pick_tip
+from bot.core.catalogue import Catalogue, Tip, Topic, pick_tip
 from bot.core.grammar import Help, Invalid, ListTopics, Lookup, RandomTip, Search
+from bot.core.render import blocks
+from bot.core.render.blocks import Message
+from bot.core.render.lists import help_message, no_match, search_results, topics_message
+from bot.core.render.tips import tip_reply
 
 LookupCommand = RandomTip | Lookup | Search | ListTopics | Help | Invalid
 
@@ -29,16 +31,16 @@ def answer(
 ) -> Reply:
     match command:
         case Help():
-            return Reply(blocks.help_message(is_admin=is_admin))
+            return Reply(help_message(is_admin=is_admin))
         case ListTopics():
-            return Reply(blocks.topics_message(catalogue))
+            return Reply(topics_message(catalogue))
         case Invalid(message=text):
             return Reply(blocks.notice(text))
         case Search(query=query):
             found = catalogue.search(query, limit=50)
             if not found:
-                return Reply(blocks.no_match(query, _suggestions(catalogue, query)))
-            return Reply(blocks.search_results(query, found))
+                return Reply(no_match(query, _suggestions(catalogue, query)))
+            return Reply(search_results(query, found))
         case RandomTip():
             return _tip_reply(pick_tip(catalogue.tips, avoid=last_tip_id, rng=rng))
         case Lookup(query=query):
@@ -51,7 +53,7 @@ def answer(
             found = catalogue.search(query, limit=1)
             if found:
                 return _tip_reply(found[0])
-            return Reply(blocks.no_match(query, _suggestions(catalogue, query)))
+            return Reply(no_match(query, _suggestions(catalogue, query)))
     raise TypeError(f"not a lookup command: {command!r}")  # pragma: no cover
 
 
@@ -65,10 +67,10 @@ def another_tip(catalogue: Catalogue, current_id: str, *, rng: random.Random) ->
 def _tip_reply(tip: Tip | None) -> Reply:
     if tip is None:
         return Reply(blocks.notice("The catalogue has no tips yet; ask an admin to add some."))
-    return Reply(blocks.tip_reply(tip), tip)
+    return Reply(tip_reply(tip), tip)
 
 
-def _suggestions(catalogue: Catalogue, query: str) -> list:
+def _suggestions(catalogue: Catalogue, query: str) -> list[Topic]:
     # Suggest against the whole text and against each word: `ai-failur` and
     # `tips on moats` should both lead somewhere.
     slugs: list[str] = []

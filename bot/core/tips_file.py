@@ -12,7 +12,7 @@ YAML anchors and aliases are refused before the file is composed
 The rules here and content/tips.schema.json describe the same format; a test
 keeps them in step. The loader is stricter in one way a schema cannot express:
 texts are measured as Slack receives them, after escaping and with the words the
-rendering puts around them (see bot/core/blocks.py).
+rendering puts around them (see bot/core/render/).
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from dataclasses import dataclass
 
 import yaml
 
-from bot.core import blocks
 from bot.core.catalogue import AUDIENCES, TIP_ID_MAX, Catalogue, Tip, Topic, normalize_word
 from bot.core.problems import Problem, ProblemLog, shown
+from bot.core.render import blocks
+from bot.core.render.tips import source_line
 from bot.core.yaml_anchors import anchor_problems, may_hold_anchors
 from bot.core.yaml_syntax import syntax_problem
 
@@ -41,7 +42,7 @@ _INT = "tag:yaml.org,2002:int"
 
 FORMAT_VERSION = 1
 
-# What blocks.tip_blocks puts around the tip's own words.
+# What tip_blocks puts around the tip's own words.
 TRY_PREFIX = ":point_right: *Your move:* "
 QUOTE_WRAP = len("> “”")
 QUOTE_SHOWN = 600  # tip_blocks clips the quote here; a longer one would be cut
@@ -150,7 +151,7 @@ def decode_tips_bytes(raw: bytes) -> str | Problem:
 
 
 def rendered_length(field_name: str, value: str, *, topic: str = "") -> int:
-    """How long `value` is once bot.core.blocks has rendered it into its block."""
+    """How long `value` is once bot.core.render has rendered it into its block."""
     match field_name:
         case "body":
             return len(blocks.escape(value))
@@ -159,7 +160,7 @@ def rendered_length(field_name: str, value: str, *, topic: str = "") -> int:
         case "quote":
             return QUOTE_WRAP + len(blocks.escape(value))
         case "section":
-            return len(blocks.source_line(section=value, topic=topic))
+            return len(source_line(section=value, topic=topic))
     return len(value)
 
 

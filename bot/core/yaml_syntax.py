@@ -60,6 +60,11 @@ def _place(mark: yaml.Mark | None) -> Place | None:
     return (mark.line, mark.column) if mark is not None else None
 
 
+def _token_place(mark: yaml.Mark) -> Place:
+    """Where a token starts or ends (the scanner marks every token)."""
+    return (mark.line, mark.column)
+
+
 def _at(place: Place, message: str) -> Problem:
     return Problem(place[0] + 1, place[1] + 1, message)
 
@@ -131,7 +136,7 @@ def _tokens_up_to(text: str, place: Place) -> list[yaml.Token]:
     try:
         while scanner.check_token():
             token = scanner.get_token()
-            if _place(token.end_mark) > place:
+            if _token_place(token.end_mark) > place:
                 break
             found.append(token)
     except yaml.YAMLError:
@@ -167,7 +172,7 @@ def _quote_swallowed_lines(
         return None
     quote = token.style
     return _at(
-        _place(token.start_mark),
+        _token_place(token.start_mark),
         f"this text opens a quote ({quote}) that is never closed, so YAML read on to the next "
         f"quote mark, on line {last + 1}, and took the lines between as part of the text; add "
         f"the closing quote ({quote}) where the text ends" + _parser_said(error),
@@ -181,9 +186,9 @@ def _text_runs_on(text: str, lines: list[str], error: yaml.MarkedYAMLError) -> P
     if stop is None or not str(error.problem).startswith("mapping values are not allowed"):
         return None
     token = _last_scalar_before(text, stop)
-    if token is None or token.style or _place(token.end_mark) != stop:
+    if token is None or token.style or _token_place(token.end_mark) != stop:
         return None
-    start = _place(token.start_mark)
+    start = _token_place(token.start_mark)
     if start[0] == stop[0]:
         return _at(
             stop,

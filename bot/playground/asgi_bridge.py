@@ -1,10 +1,10 @@
-"""pmtip's ASGI front (`bot.web.create_asgi_app`), driven in-process as a server drives it.
+"""pmtip's ASGI front (`bot.slack.web.create_asgi_app`), driven in-process as a server drives it.
 
 One event loop on a thread of its own runs the ASGI lifespan (started with the app,
 shut down with it, which stops Bolt's threads) and one coroutine per request. The
 playground hands it the signed request bodies it builds, with the headers a server
 would pass on: so each one meets the same size limits, signature check, body
-parsing (`bot.slack_request`) and Bolt dispatch as a request from Slack, without a
+parsing (`bot.slack.verified_request`) and Bolt dispatch as a request from Slack, without a
 socket in between.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.web import EVENTS_PATH, AsgiApp
+from bot.slack.web import EVENTS_PATH, AsgiApp
 
 REQUEST_SECONDS = 30.0  # far beyond Slack's 3: only a hung app is cut off
 

@@ -1,7 +1,7 @@
 """The real pmtip app behind the page, and what each thing a person does sends it.
 
 `Playground` builds the app exactly as `python -m bot http` does (settings →
-`build_services` → `build_app` → `create_asgi_app`), with settings that aim its Web
+`bot.wiring.playground_process`: parts, app, ASGI front), with settings that aim its Web
 API client and every `response_url` at this process (`config.playground_settings`).
 A typed command, a click and opening the Home tab each become the signed request
 Slack would send (`slack_requests`), POSTed to the ASGI app in-process
@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from bot.core.blocks import escape
+from bot.core.render.blocks import escape
 from bot.playground import clock as clocks
 from bot.playground import config, slack_requests
 from bot.playground.asgi_bridge import AsgiReply
@@ -30,7 +30,7 @@ from bot.playground.slack_requests import Clicked
 from bot.playground.standin import history_item
 from bot.playground.world import World
 from bot.settings import Settings
-from bot.slack_app import Services
+from bot.wiring import Parts
 
 SLACKBOT = "USLACKBOT"
 HOME = "home"  # the page's name for a button on the Home tab
@@ -58,9 +58,9 @@ class Playground:
         return self.session.world
 
     @property
-    def services(self) -> Services:
-        assert self.session.services is not None, "start() first"
-        return self.session.services
+    def parts(self) -> Parts:
+        assert self.session.process is not None, "start() first"
+        return self.session.process.parts
 
     @property
     def database_path(self) -> Path:
@@ -175,7 +175,7 @@ class Playground:
 
     def advance_clock(self, *, week: bool) -> list[str]:
         with self.lock:
-            lines = clocks.advance(self.services, self.session.clock, week=week)
+            lines = clocks.advance(self.parts, self.session.clock, week=week)
         self.world.report_clock(lines)
         return lines
 

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from bot.catalogue_source import CatalogueSource
+from bot.catalogue.source import CatalogueSource
 from bot.core.controls import show_controls
-from bot.delivery import EVENT_TYPE
+from bot.core.delivery_rules import EVENT_TYPE
 from bot.playground import config
 from bot.playground.config import BOT_USER_ID, CHANNEL_ID, CHANNEL_NAME, PEOPLE, Person
 from bot.playground.driver import SLACKBOT, Playground
@@ -182,7 +182,7 @@ def context(playground: Playground) -> dict[str, Any]:
     snapshot = playground.world.snapshot()
     viewer = playground.viewer
     zone = playground.session.settings.default_timezone
-    services = playground.services
+    parts = playground.parts
     is_admin = viewer.role == config.ADMIN.role
     return {
         "version": f"{playground.session.generation}.{snapshot.version}",
@@ -195,7 +195,7 @@ def context(playground: Playground) -> dict[str, Any]:
         "dm": message_views(snapshot, conversation=viewer.dm_channel, viewer=viewer, zone=zone),
         "home": _home_html(snapshot.views.get(viewer.id)),
         "hints": MEMBER_HINTS + (ADMIN_HINTS if is_admin else ()),
-        "tips": tips_panel(services.catalogue, zone=zone) if is_admin else None,
+        "tips": tips_panel(parts.catalogue, zone=zone) if is_admin else None,
         "calls": list(reversed(snapshot.calls))[:40],
         "warnings": snapshot.warnings,
         "clock_report": snapshot.clock_report,

@@ -38,7 +38,7 @@ BUTTON_STYLES = ("primary", "danger")
 
 
 class HasPayload(Protocol):
-    """A `bot.core.blocks.Message` (named structurally: no import of the bot here)."""
+    """A `bot.core.render.blocks.Message` (named structurally: no import of the bot here)."""
 
     def as_kwargs(self) -> dict[str, Any]: ...
 

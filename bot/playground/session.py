@@ -1,9 +1,10 @@
 """One playground session: a World, its stand-in, its clock, and the real app built
-over a fresh SQLite file, exactly as `python -m bot http` builds it (settings →
-`build_services` → `build_app` → `create_asgi_app`).
+over a fresh SQLite file by `bot.wiring.playground_process`, exactly as `python -m bot
+http` builds it (`build_parts` with the session's clock as `now`, `build_app`, the
+ASGI front of `bot.slack.web`).
 
 This module is the playground's one seam with pmtip's wiring: when the wiring moves,
-only `open_session` follows it.
+only `open_session` and `close_session` follow it.
 """
 
 from __future__ import annotations
@@ -15,16 +16,13 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from slack_bolt import App
-
 from bot.playground import config
 from bot.playground.asgi_bridge import InProcessAsgi
 from bot.playground.clock import VirtualClock
 from bot.playground.standin import WebApiStandIn
 from bot.playground.world import World
 from bot.settings import Settings
-from bot.slack_app import Services, build_app, build_services
-from bot.web import create_asgi_app
+from bot.wiring import Parts, PlaygroundProcess, playground_process
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +37,7 @@ class Session:
     standin: WebApiStandIn
     clock: VirtualClock
     settings: Settings
-    services: Services | None = None
-    app: App | None = None
+    process: PlaygroundProcess | None = None
     asgi: InProcessAsgi | None = None
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -77,16 +74,10 @@ def open_session(session: Session, *, database_path: Path) -> None:
     database_path.parent.mkdir(parents=True, exist_ok=True)
     _remove_database(database_path)
     _drop_oauth_variables()
-    session.services = build_services(session.settings, now=session.clock.now)
-    session.app = build_app(session.services)
-    asgi = create_asgi_app(
-        session.app,
-        signing_secret=session.settings.signing_secret.reveal(),
-        threads=session.settings.web_threads,
-    )
-    session.asgi = InProcessAsgi(asgi)
+    session.process = playground_process(session.settings, now=session.clock.now)
+    session.asgi = InProcessAsgi(session.process.asgi_app)
     session.asgi.start()
-    session.services.reloader.ensure_started()  # the real reloader, as in production
+    session.process.parts.reloader.ensure_started()  # the real reloader, as in production
     threading.Thread(
         target=_watch_catalogue, args=(session,), name="playground-watch", daemon=True
     ).start()
@@ -95,16 +86,10 @@ def open_session(session: Session, *, database_path: Path) -> None:
 def close_session(session: Session) -> None:
     """Stop everything the session started: no thread of it outlives it."""
     session.stop.set()
-    services = session.services
-    if services is not None:
-        services.reloader.stop()
     if session.asgi is not None:
         session.asgi.close()  # the ASGI lifespan's shutdown: the web front's threads go
-    if session.app is not None:
-        session.app.listener_runner.listener_executor.shutdown(wait=False)  # lazy listeners
-    if services is not None:
-        services.background.shutdown(wait=True, cancel_futures=True)
-        services.store.close()
+    if session.process is not None:
+        session.process.close()  # the reloader, Bolt's lazy listeners, the pool, the store
 
 
 def _drop_oauth_variables() -> None:
@@ -121,17 +106,18 @@ def _remove_database(path: Path) -> None:
         path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
-def _catalogue_signature(services: Services) -> tuple[str | None, str | None]:
-    rejected = services.catalogue.rejected
-    return services.catalogue.loaded_version, rejected.version if rejected else None
+def _catalogue_signature(parts: Parts) -> tuple[str | None, str | None]:
+    rejected = parts.catalogue.rejected
+    return parts.catalogue.loaded_version, rejected.version if rejected else None
 
 
 def _watch_catalogue(session: Session) -> None:
     """Wake the page when the reloader swaps a catalogue in or refuses an edit."""
-    assert session.services is not None
-    seen = _catalogue_signature(session.services)
+    assert session.process is not None
+    parts = session.process.parts
+    seen = _catalogue_signature(parts)
     while not session.stop.wait(CATALOGUE_WATCH_SECONDS):
-        now = _catalogue_signature(session.services)
+        now = _catalogue_signature(parts)
         if now != seen:
             seen = now
             session.world.touch()

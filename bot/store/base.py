@@ -8,13 +8,15 @@ a weekly post happen once: whoever inserts the claim row first owns the slot.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.core.owed import DeliveryState  # the core reads the ledger to say what is owed
+# Values of the core, part of this interface too (`X as X`: exported on purpose).
+from bot.core.feedback import TipStats as TipStats
+from bot.core.feedback import Vote as Vote
+from bot.core.owed import DeliveryState as DeliveryState  # the core reads the ledger
 from bot.core.schedule import WeeklySchedule
 
 
@@ -24,11 +26,6 @@ class StoreError(Exception):
 
 class StoreUnavailable(StoreError):
     """The database cannot be reached or opened; the message says which and why."""
-
-
-class Vote(enum.StrEnum):
-    USEFUL = "useful"
-    NOT_FOR_ME = "not_for_me"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +73,6 @@ class RotationPosition:
     round: int
     delivered_this_round: frozenset[str]  # tip ids posted or claimed in `round`
     previous: str | None  # the last tip posted or claimed, any round
-
-
-@dataclass(frozen=True, slots=True)
-class TipStats:
-    tip_id: str
-    deliveries: int  # weekly posts of this tip that Slack accepted
-    useful: int
-    not_for_me: int
 
 
 class Store(Protocol):

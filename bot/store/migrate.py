@@ -1,4 +1,4 @@
-"""Bring the database schema up to date with the Alembic migrations shipped in the package.
+"""Bring the database schema up to date with the Alembic migrations in bot/store/migrations.
 
 Safe when several processes start at once: the upgrade runs inside one
 transaction that first takes a lock (an advisory lock on PostgreSQL, an
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 # Alembic narrates each plugin (at import) and each step at INFO; our one line says enough.
 logging.getLogger("alembic").setLevel(logging.WARNING)
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant will do, as long as nothing else in the database uses it.
 _ADVISORY_LOCK_KEY = 0x706D746970  # "pmtip"
 

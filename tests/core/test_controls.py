@@ -6,8 +6,8 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
-from bot.core import admin_views
 from bot.core.controls import show_controls, show_controls_keeping_lines
+from bot.core.render.admin import rejected_edit_notice
 from bot.core.tips_file import parse_tips
 from tests.core.test_tips_file import FIXTURES, run_validate
 from tests.support.slack_validation import assert_valid_message
@@ -68,9 +68,7 @@ def test_validate_prints_them_escaped(tmp_path: Path) -> None:
 
 def test_admin_messages_show_problem_lines_from_any_source_escaped() -> None:
     lines = ("tips.yaml:1:1: the tips file cannot be read: \x1b[31mdisk\r\nforged",)
-    notice = admin_views.rejected_edit_notice(
-        summary="tips.yaml\x1b[2K was not loaded", problems=lines
-    )
+    notice = rejected_edit_notice(summary="tips.yaml\x1b[2K was not loaded", problems=lines)
     assert_valid_message(notice.as_kwargs())
     shown = "".join(texts_in(notice.blocks)) + notice.text
     assert raw_controls(shown.replace("\n", "")) == []

@@ -12,8 +12,9 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.core import blocks
 from bot.core.catalogue import TIP_ID_MAX
+from bot.core.render import blocks
+from bot.core.render.tips import tip_reply, weekly_insight
 from bot.core.tips_file import TIP_ID_PATTERN, parse_catalogue
 from tests.support.slack_validation import assert_valid_message
 
@@ -54,7 +55,7 @@ def test_a_tip_with_the_longest_id_renders_every_button_with_the_whole_id():
     catalogue = parse_catalogue(text).catalogue
     assert catalogue is not None
     tip = catalogue.tip("l" * TIP_ID_MAX)
-    for message in (blocks.weekly_insight(tip), blocks.tip_reply(tip)):
+    for message in (weekly_insight(tip), tip_reply(tip)):
         assert_valid_message(message.as_kwargs())
         values = [
             element["value"]

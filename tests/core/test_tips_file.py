@@ -17,7 +17,8 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.core import blocks
+from bot.core.render import blocks
+from bot.core.render.tips import tip_reply, weekly_insight
 from bot.core.tips_file import FIELD_MAX, TRY_PREFIX, parse_catalogue, parse_tips
 from tests.support.slack_validation import assert_valid_message
 
@@ -160,7 +161,7 @@ def test_texts_at_their_limits_render_whole_and_valid() -> None:
     result = parse_catalogue(tip_yaml(**longest))
     assert result.ok, result.problems
     tip = result.catalogue.tip("t1")
-    for message in (blocks.tip_reply(tip), blocks.weekly_insight(tip)):
+    for message in (tip_reply(tip), weekly_insight(tip)):
         assert_valid_message(message)
         rendered = json.dumps(message.blocks)
         for value in longest.values():

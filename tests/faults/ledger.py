@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.delivery import DeliveryReport
 from bot.store import DeliveryState
 from bot.store.sql import SqlStore
-from tests.delivery.helpers import assert_ledger_agrees_with_slack, weekly_posts
+from bot.weekly.report import DeliveryReport
 from tests.support.slack_api import FakeSlackApi
+from tests.weekly.helpers import assert_ledger_agrees_with_slack, weekly_posts
 
-LEASE_PASSED = timedelta(minutes=11)  # bot.delivery's lease is 10 minutes
+LEASE_PASSED = timedelta(minutes=11)  # the delivery policy's lease is 10 minutes
 
 
 @dataclass

@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.store import DeliveryState, open_store
-from tests.delivery.helpers import subscribe_all, weekly_posts
 from tests.faults.processes import bot_env, due_a_few_minutes_ago, start_bot, wait_until
 from tests.faults.proxy import TcpProxy
 from tests.support.app_server import RunningApp
 from tests.support.slack_validation import assert_valid_message
+from tests.weekly.helpers import subscribe_all, weekly_posts
 
 PASSWORD = "s3cret-db-password"
 
@@ -104,7 +104,7 @@ def test_the_web_process_keeps_answering_lookups_while_the_database_is_lost(
     assert lookup.json["blocks"][0]["type"] == "header"  # a tip, not an apology
     for text in ("help", "topics", "search moat"):
         assert app.command(text).status == 200
-    click = app.action("pmtip_show", app.services.catalogue.current().tips[0].id)
+    click = app.action("pmtip_show", app.parts.catalogue.current().tips[0].id)
     assert click.status == 200 and app.responses(click)
 
     schedule = app.command("schedule")

@@ -7,7 +7,7 @@ posted exactly once or reported, the ledger agrees with what the stand-in
 received, no post came back before its Retry-After, and the connections open
 at once stayed bounded.
 
-tests/delivery/test_slack_faults.py covers each Slack fault alone; this is the
+tests/weekly/test_slack_faults.py covers each Slack fault alone; this is the
 storm, plus the network."""
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from datetime import timedelta
 import pytest
 from slack_sdk import WebClient
 
-from bot.delivery import DeliveryPolicy, post_due
+from bot.core.delivery_rules import DeliveryPolicy
 from bot.store import open_store
-from tests.delivery.helpers import CATALOGUE, MONDAY_SLOT, subscribe_all
+from bot.weekly.post_due import post_due
 from tests.faults.ledger import (
     LEASE_PASSED,
     Outcomes,
@@ -32,6 +32,7 @@ from tests.faults.ledger import (
 )
 from tests.faults.proxy import Fate, TcpProxy
 from tests.support.slack_api import FakeSlackApi
+from tests.weekly.helpers import CATALOGUE, MONDAY_SLOT, subscribe_all
 
 CHANNELS = [f"C{n:03d}" for n in range(200)]
 WORKERS = 8

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.store import DeliveryState, open_store
-from tests.delivery.helpers import MONDAY_SLOT, subscribe_all, weekly_posts
 from tests.faults.ledger import LEASE_PASSED, unsettled
 from tests.faults.processes import bot_env, due_a_few_minutes_ago, start_bot, wait_until
 from tests.support.slack_api import FakeSlackApi
+from tests.weekly.helpers import MONDAY_SLOT, subscribe_all, weekly_posts
 
 CHANNELS = [f"C{n:03d}" for n in range(200)]
 

@@ -17,9 +17,16 @@ from typing import Any
 
 import pytest
 
+from bot.playground.config import MEMBER
 from bot.playground.server import PlaygroundServer
 from tests.support.browser import start_chromium, wait_until
-from tests.support.playground import REPO_ROOT, TIPS, copy_tips, running_playground
+from tests.support.playground import (
+    REPO_ROOT,
+    TIPS,
+    copy_tips,
+    offer_new_button,
+    running_playground,
+)
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 README_SCREENSHOT = REPO_ROOT / "docs" / "playground.png"
@@ -93,7 +100,7 @@ def header_of(message: Any) -> str:
 
 
 def catalogue_titles(server: PlaygroundServer, topic: str) -> set[str]:
-    return {t.title for t in server.playground.services.catalogue.current().tips_in(topic)}
+    return {t.title for t in server.playground.parts.catalogue.current().tips_in(topic)}
 
 
 def test_a_typed_command_shows_the_tip_only_to_the_person(page, playground):
@@ -161,10 +168,19 @@ def test_the_home_tab_as_an_admin_shows_the_catalogue_state(page):
     assert find(page, "[data-testid=home-view] button[data-action-id^=pmtip_home_topic]")
 
 
+def test_any_button_the_bot_sends_can_be_clicked(page, playground):
+    """The page clicks whatever button a message carries, not a list of known ones."""
+    received = offer_new_button(playground, to=MEMBER, action_id="pmtip_new.3", value="okr")
+    click(page, "[data-testid=nav-dm]")
+    click(page, '[data-testid=dm] button[data-action-id="pmtip_new.3"]')
+    wait_until(page, lambda d: "clicked okr" in text(d, "[data-testid=dm]"), "the app's answer")
+    assert [body["actions"][0]["action_id"] for body in received] == ["pmtip_new.3"]
+
+
 def test_a_broken_tips_file_shows_its_problem_by_line_while_tips_keep_coming(page, playground):
     click(page, "[data-testid=as-admin]")
     wait_until(page, lambda d: find(d, "[data-testid=tips-panel]"), "the admin's panel")
-    tips = playground.playground.services.catalogue.path
+    tips = playground.playground.parts.catalogue.path
     lines = tips.read_text().splitlines()
     number = next(i for i, line in enumerate(lines) if line.lstrip().startswith("quote:")) + 1
     lines[number - 1] = lines[number - 1].replace("quote:", "qoute:")
@@ -220,7 +236,7 @@ def test_the_readme_shows_the_screenshot():
 def test_an_admin_previews_a_tip_from_the_tips_panel_as_the_weekly_post(page, playground):
     click(page, "[data-testid=as-admin]")
     wait_until(page, lambda d: find(d, "[data-testid=tips-panel]"), "the admin's panel")
-    tip = playground.playground.services.catalogue.current().tips[0]
+    tip = playground.playground.parts.catalogue.current().tips[0]
     page.execute_script("document.querySelector('[data-key=tips-list]').open = true")
     click(page, f"[data-testid=preview-{tip.id}]")
     preview = wait_until(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core import blocks
+from bot.core.render import blocks
 from bot.playground import page
 from bot.playground.config import ADMIN, MEMBER, TOKEN_PREFIX
 from tests.support.playground import copy_tips, running_playground, seen_by, text_of, wait_for
@@ -35,7 +35,7 @@ def test_credentials_and_the_real_database_in_the_environment_are_never_used(tmp
         pg.switch("admin")
         pg.type("/pmtip subscribe")
         wait_for(pg.world, lambda w: len(w.messages) == 1, "the subscription")
-        assert pg.services.store.subscriptions()[0].channel_id == "CPLAYGROUND"
+        assert pg.parts.store.subscriptions()[0].channel_id == "CPLAYGROUND"
         assert pg.database_path.stat().st_size > 0  # the subscription is in the playground's file
         calls = pg.world.snapshot().calls
         # Every Web API call reached the stand-in with the playground's own token: any
@@ -48,16 +48,16 @@ def test_a_broken_edit_shows_its_problems_by_line_while_the_last_good_tips_are_s
     tips = copy_tips(tmp_path / "content")
     with running_playground(tmp_path, tips=tips) as server:
         pg = server.playground
-        good = page.tips_panel(pg.services.catalogue, zone="UTC")
+        good = page.tips_panel(pg.parts.catalogue, zone="UTC")
         assert good.rejected_summary is None and good.problems == []
 
         lines = tips.read_text().splitlines()
         broken_line = next(i for i, line in enumerate(lines) if line.strip().startswith("title:"))
         lines[broken_line] = lines[broken_line].replace("title:", "titel:")
         tips.write_text("\n".join(lines) + "\n")
-        wait_for(pg.world, lambda w: pg.services.catalogue.rejected is not None, "the refusal")
+        wait_for(pg.world, lambda w: pg.parts.catalogue.rejected is not None, "the refusal")
 
-        panel = page.tips_panel(pg.services.catalogue, zone="UTC")
+        panel = page.tips_panel(pg.parts.catalogue, zone="UTC")
         assert panel.summary == good.summary  # still the last good catalogue
         [problem] = [p for p in panel.problems if "titel" in p.message]
         assert problem.where.startswith(f"line {broken_line + 1},")
@@ -71,11 +71,11 @@ def test_a_broken_edit_shows_its_problems_by_line_while_the_last_good_tips_are_s
         assert blocks.ANOTHER in str(reply.body)
 
         tips.write_text("\n".join(lines).replace("titel:", "title:") + "\n")
-        wait_for(pg.world, lambda w: pg.services.catalogue.rejected is None, "the fixed file")
-        assert page.tips_panel(pg.services.catalogue, zone="UTC").problems == []
+        wait_for(pg.world, lambda w: pg.parts.catalogue.rejected is None, "the fixed file")
+        assert page.tips_panel(pg.parts.catalogue, zone="UTC").problems == []
 
 
 def test_the_playground_serves_the_file_it_is_given(tmp_path: Path):
     tips = copy_tips(tmp_path / "content")
     with running_playground(tmp_path, tips=tips) as server:
-        assert server.playground.services.catalogue.path == tips
+        assert server.playground.parts.catalogue.path == tips

@@ -137,7 +137,7 @@ def test_the_page_actions_drive_the_real_app(server):
 
 def test_the_bot_and_web_processes_never_import_jinja2():
     code = (
-        "import sys, bot.web, bot.slack_app, bot.__main__;"
+        "import sys, bot.slack.web, bot.wiring, bot.__main__;"
         "assert 'jinja2' not in sys.modules, 'jinja2 imported'"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core import blocks
+from bot.core.render import blocks
+from bot.core.render.tips import tip_reply, weekly_insight
 from bot.playground.render import render_message, render_view, unknown_types
 from tests.support import message_corpus
 from tests.support.html_tree import parse_rendered as tree
@@ -170,7 +171,7 @@ def test_anything_unknown_shows_a_placeholder_and_is_reported(block, expected):
 
 
 def test_known_blocks_report_nothing_unknown():
-    assert unknown_types(blocks.tip_reply(message_corpus.TIPS[0])) == []
+    assert unknown_types(tip_reply(message_corpus.TIPS[0])) == []
     assert unknown_types({"text": "no blocks"}) == []
 
 
@@ -182,7 +183,7 @@ SCRIPT = "<script>alert(1)</script>"
 def test_a_tips_text_shows_literally_however_hostile():
     tip = message_corpus.TIPS[0]
     hostile = dataclasses.replace(tip, title=SCRIPT, body=f'{SCRIPT} "onload=x')
-    root = tree(render_message(blocks.tip_reply(hostile)))
+    root = tree(render_message(tip_reply(hostile)))
     assert root.find("h3").text() == SCRIPT
     assert f'{SCRIPT} "onload=x' in root.text()
     assert not root.find_all("script")
@@ -291,7 +292,7 @@ def test_the_corpus_covers_every_block_type_and_button_pmtip_uses():
 
 def test_a_weekly_post_renders_as_slack_shows_it():
     tip = message_corpus.TIPS[0]
-    root = tree(render_message(blocks.weekly_insight(tip)))
+    root = tree(render_message(weekly_insight(tip)))
     assert root.find(cls="bk-context").text() == "📅 PM insight of the week"
     assert root.find("h3").text() == tip.title
     assert root.find("blockquote").text() == f"“{tip.quote}”"

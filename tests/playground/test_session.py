@@ -10,13 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import blocks
-from bot.delivery import EVENT_TYPE
+from bot.core.delivery_rules import EVENT_TYPE
+from bot.core.render import blocks
 from bot.playground.config import ADMIN, CHANNEL_ID, MEMBER
 from bot.playground.driver import HOME
 from bot.playground.server import PlaygroundServer
 from bot.playground.world import Posted
-from tests.support.playground import buttons, running_playground, seen_by, text_of, wait_for
+from tests.support.playground import (
+    buttons,
+    offer_new_button,
+    running_playground,
+    seen_by,
+    text_of,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -56,7 +63,7 @@ def test_a_lookup_is_answered_in_the_acknowledgement_only_for_the_person(playgro
     pg.type("/pmtip ai-failure")
     [reply] = pg.world.snapshot().messages  # there at once: the ack carried it
     assert reply.visible_to == MEMBER.id and reply.command == "/pmtip ai-failure"
-    assert pg.services.catalogue.current().tip(tip_id(reply)).topic == "ai-failure"
+    assert pg.parts.catalogue.current().tip(tip_id(reply)).topic == "ai-failure"
     assert seen_by(pg.world, ADMIN.id) == []  # ephemeral: Alex sees nothing
     # Only Bolt's auth.test, as the app was built: a lookup calls no Web API method.
     assert [c.method for c in pg.world.snapshot().calls] == ["auth.test"]
@@ -71,7 +78,7 @@ def test_another_tip_swaps_in_a_different_tip_of_the_same_topic(playground):
     [swapped] = seen_by(pg.world, MEMBER.id)
     assert swapped.id == first.id and swapped.visible_to == MEMBER.id
     assert tip_id(swapped) != tip_id(first)
-    assert pg.services.catalogue.current().tip(tip_id(swapped)).topic == "ai-failure"
+    assert pg.parts.catalogue.current().tip(tip_id(swapped)).topic == "ai-failure"
 
 
 def test_share_posts_the_tip_for_everyone_naming_who_shared_it(playground):
@@ -145,8 +152,29 @@ def test_votes_on_the_weekly_post_show_in_stats(playground):
     assert pg.world.snapshot().messages[-1].visible_to == MEMBER.id
     pg.switch("admin")
     stats = type_and_wait(playground, "/pmtip stats")
-    title = pg.services.catalogue.current().tip(tip_id(weekly)).title
+    title = pg.parts.catalogue.current().tip(tip_id(weekly)).title
     assert f"{blocks.escape(title)} · posted 1 · :thumbsup: 1 · not for me 0" in text_of(stats)
+
+
+def test_any_button_pmtip_sends_reaches_the_app_as_a_signed_block_action(playground):
+    """Not only today's buttons: whatever button a message carries (the closest-topic
+    buttons of a no-match reply, `pmtip_topic.N`, say) goes to the app when clicked."""
+    pg = playground.playground
+    received = offer_new_button(playground, to=MEMBER, action_id="pmtip_new.3", value="okr")
+    [offer] = seen_by(pg.world, MEMBER.id, MEMBER.dm_channel)
+    pg.click(offer.id, buttons(offer)["pmtip_new.3"])
+    wait_for(pg.world, lambda w: w.messages[-1].edited, "the app's answer")
+    [body] = received  # it passed the signature check, or Bolt would not have run it
+    assert body["type"] == "block_actions" and body["user"]["id"] == MEMBER.id
+    [action] = body["actions"]
+    assert (action["action_id"], action["value"], action["block_id"]) == (
+        "pmtip_new.3",
+        "okr",
+        "offer",
+    )
+    assert body["container"]["channel_id"] == MEMBER.dm_channel and body["response_url"]
+    [answered] = seen_by(pg.world, MEMBER.id, MEMBER.dm_channel)
+    assert answered.id == offer.id and text_of(answered).startswith("clicked okr")
 
 
 def test_the_home_tab_is_published_for_each_person_and_admins_see_the_catalogue(playground):
@@ -164,7 +192,7 @@ def test_the_home_tab_is_published_for_each_person_and_admins_see_the_catalogue(
     pg.click(HOME, topic)
     wait_for(pg.world, lambda w: any(m.conversation == "DALEX" for m in w.messages), "the DM")
     [dm] = seen_by(pg.world, ADMIN.id, "DALEX")
-    assert pg.services.catalogue.current().tip(tip_id(dm)).topic == topic.value
+    assert pg.parts.catalogue.current().tip(tip_id(dm)).topic == topic.value
 
 
 def test_other_input_is_shown_as_slack_would_without_reaching_pmtip(playground):
@@ -196,7 +224,7 @@ def test_reset_starts_over_with_an_empty_world_and_a_fresh_database(playground):
     old_world = pg.world
     pg.reset()
     assert pg.world is not old_world and pg.world.snapshot().messages == ()
-    assert pg.services.store.subscriptions() == []
+    assert pg.parts.store.subscriptions() == []
     pg.type("/pmtip ai-failure")  # the new app answers
     assert len(pg.world.snapshot().messages) == 1
 

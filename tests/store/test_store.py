@@ -11,7 +11,8 @@ import pytest
 
 from bot.core.schedule import WeeklySchedule
 from bot.store import DeliveryState, StoreUnavailable, Vote, open_store
-from bot.store.sql import SqlStore, database_url, safe_url
+from bot.store.sql import SqlStore
+from bot.store.urls import database_url, safe_url
 
 T0 = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
 MONDAY_9 = WeeklySchedule(day=0, at=time(9, 0), timezone="America/New_York")

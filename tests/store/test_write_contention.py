@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import StoreUnavailable, Vote, open_store
-from bot.store.sql import SQLITE_BUSY_TIMEOUT_SECONDS
+from bot.store.sql.engine import SQLITE_BUSY_TIMEOUT_SECONDS
 from tests.support.databases import hold_sqlite_write_lock
 
 T0 = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)

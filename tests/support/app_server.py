@@ -1,9 +1,10 @@
 """The real pmtip app, served over HTTP on 127.0.0.1 in a thread, for end-to-end tests.
 
-It is built the way `python -m bot http` builds it (settings, services, Bolt
-app, the ASGI front in bot.web); only the server differs: uvicorn in a thread
-in place of gunicorn's ASGI workers, so a test can reach the app's services
-directly. tests/e2e/test_http_process.py runs the production server itself.
+It is built the way `python -m bot http` builds it (bot.wiring.http_process:
+settings, parts, Bolt app, the ASGI front in bot.slack.web); only the server
+differs: uvicorn in a thread in place of gunicorn's ASGI workers, so a test can
+reach the app's parts (its store, its catalogue) directly.
+tests/slack/test_http_process.py runs the production server itself.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from typing import Any
 import uvicorn
 
 from bot.settings import load_settings
-from bot.slack_app import Services, build_app, build_services
-from bot.web import EVENTS_PATH, create_asgi_app
+from bot.slack.web import EVENTS_PATH
+from bot.wiring import Clock, Parts, http_process, utc_now
 from tests.support.signing import block_actions_body, signed_headers, slash_command_body
 from tests.support.slack_api import FakeSlackApi
 
@@ -63,10 +64,16 @@ class RunningApp:
     """The app under test; `with RunningApp(api, env={...}) as app: app.command("help")`."""
 
     def __init__(
-        self, api: FakeSlackApi, *, env: Mapping[str, str] | None = None, seed: int = 2
+        self,
+        api: FakeSlackApi,
+        *,
+        env: Mapping[str, str] | None = None,
+        seed: int = 2,
+        now: Clock = utc_now,
     ) -> None:
         self.api = api
         self.seed = seed  # the app's tip choices are random; seeded, a run repeats exactly
+        self.now = now  # the wiring's clock (the playground passes its own)
         self._scratch = tempfile.TemporaryDirectory(prefix="pmtip-app-")
         # Each app gets its own database unless a test names one: no state leaks
         # between tests, and nothing is written into the checkout.
@@ -74,7 +81,7 @@ class RunningApp:
         self.env = default_env(api) | own_database | dict(env or {})
         self.settings = load_settings(self.env, mode="http")
         self.signing_secret = self.settings.signing_secret.reveal()
-        self.services: Services | None = None
+        self.parts: Parts | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -82,13 +89,9 @@ class RunningApp:
         self._lock = threading.Lock()
 
     def start(self) -> RunningApp:
-        self.services = build_services(self.settings)
-        self.services.rng = random.Random(self.seed)
-        asgi_app = create_asgi_app(
-            build_app(self.services),
-            signing_secret=self.signing_secret,
-            threads=self.settings.web_threads,
-        )
+        process = http_process(self.settings, now=self.now, rng=random.Random(self.seed))
+        self.parts = process.parts
+        asgi_app = process.asgi_app
         self._socket = socket.create_server(("127.0.0.1", 0))
         config = uvicorn.Config(
             asgi_app, lifespan="on", http="h11", log_level="warning", access_log=False

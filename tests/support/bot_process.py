@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.web import EVENTS_PATH
+from bot.slack.web import EVENTS_PATH
 from tests.support.app_server import SIGNING_SECRET, TIPS_PATH
 from tests.support.signing import signed_headers
 

@@ -14,15 +14,36 @@ from datetime import UTC, date, datetime, time
 from functools import cache
 from typing import Any
 
-from bot.catalogue_source import read_catalogue
-from bot.core import admin_views, blocks, grammar, replies, weekly_replies
-from bot.core.admin_views import CatalogueStatus, ChannelPost
-from bot.core.blocks import Message
+from bot.catalogue.source import read_catalogue
+from bot.core import grammar, replies
 from bot.core.catalogue import Catalogue, Tip, Topic
+from bot.core.feedback import TipStats
+from bot.core.render import blocks
+from bot.core.render.admin import (
+    close_tip_ids,
+    refusal,
+    rejected_edit_notice,
+    reload_reply,
+    stats,
+    unknown_tip,
+)
+from bot.core.render.blocks import Message
+from bot.core.render.home import CatalogueStatus, ChannelPost, home_view
+from bot.core.render.lists import help_message, no_match, search_results, topics_message
+from bot.core.render.tips import preview, shared_tip, tip_reply, topic_tip, weekly_insight
+from bot.core.render.weekly import (
+    cannot_post,
+    describe_schedule,
+    not_subscribed,
+    post_now_done,
+    schedule_status,
+    subscribed,
+    unknown_topics,
+    unsubscribed,
+)
 from bot.core.schedule import WeeklySchedule, slot_on
-from bot.core.weekly_replies import TipTally
-from bot.listeners.commands import UNAVAILABLE
-from bot.listeners.failures import SORRY
+from bot.slack.handlers.lookups import UNAVAILABLE
+from bot.slack.listeners.pmtip import SORRY
 from tests.support.app_server import TIPS_PATH
 
 CATALOGUE, _PROBLEMS = read_catalogue(TIPS_PATH)
@@ -70,12 +91,12 @@ def queries() -> list[str]:
 def tip_messages(tip: Tip) -> dict[str, Message]:
     """A tip in every form pmtip sends it."""
     return {
-        "tip_reply": blocks.tip_reply(tip),
-        "tip_reply with a note": blocks.tip_reply(tip, note="Here is a note with <tags> & such"),
-        "shared_tip": blocks.shared_tip(tip, shared_by=PERSON),
-        "weekly_insight": blocks.weekly_insight(tip),
-        "preview": admin_views.preview(tip),
-        "topic_tip": admin_views.topic_tip(tip),
+        "tip_reply": tip_reply(tip),
+        "tip_reply with a note": tip_reply(tip, note="Here is a note with <tags> & such"),
+        "shared_tip": shared_tip(tip, shared_by=PERSON),
+        "weekly_insight": weekly_insight(tip),
+        "preview": preview(tip),
+        "topic_tip": topic_tip(tip),
     }
 
 
@@ -91,14 +112,14 @@ def _tip_forms() -> Iterator[tuple[str, Message]]:
 
 
 def _lookups() -> Iterator[tuple[str, Message]]:
-    yield "topics", blocks.topics_message(CATALOGUE)
-    yield "help", blocks.help_message()
-    yield "help for admins", blocks.help_message(is_admin=True)
-    yield "search listing every tip", blocks.search_results("everything", TIPS)
+    yield "topics", topics_message(CATALOGUE)
+    yield "help", help_message()
+    yield "help for admins", help_message(is_admin=True)
+    yield "search listing every tip", search_results("everything", TIPS)
     for query in queries():
         label = query[:40]
-        yield f"search {label}", blocks.search_results(query, CATALOGUE.search(query, limit=50))
-        yield f"no match {label}", blocks.no_match(query, CATALOGUE.topics[:3])
+        yield f"search {label}", search_results(query, CATALOGUE.search(query, limit=50))
+        yield f"no match {label}", no_match(query, CATALOGUE.topics[:3])
     for text in BAD_COMMANDS:
         command = grammar.parse(text)
         assert isinstance(command, grammar.Invalid), text
@@ -118,7 +139,7 @@ def _weekly() -> Iterator[tuple[str, Message]]:
         for topics in ((), ("ai-failure", "moat")):
             yield (
                 f"subscribed changed={changed} topics={topics}",
-                weekly_replies.subscribed(
+                subscribed(
                     schedule=BERLIN_MONDAY,
                     topics=topics,
                     next_slot=NEXT_SLOT,
@@ -131,7 +152,7 @@ def _weekly() -> Iterator[tuple[str, Message]]:
         for next_slot in (NEXT_SLOT, PAST_SLOT):
             yield (
                 f"schedule paused={reason} next={next_slot.key}",
-                weekly_replies.schedule_status(
+                schedule_status(
                     schedule=BERLIN_MONDAY,
                     topics=("moat",),
                     next_slot=next_slot,
@@ -140,54 +161,52 @@ def _weekly() -> Iterator[tuple[str, Message]]:
                     now=NOW,
                 ),
             )
-    yield "not subscribed", weekly_replies.not_subscribed()
-    yield "unsubscribed", weekly_replies.unsubscribed(was_subscribed=True)
+    yield "not subscribed", not_subscribed()
+    yield "unsubscribed", unsubscribed(was_subscribed=True)
     yield (
         "refusal",
-        weekly_replies.refusal(action="subscribe a channel", who_can_help=f"<@{PERSON}>"),
+        refusal(action="subscribe a channel", who_can_help=f"<@{PERSON}>"),
     )
-    yield "unknown topics", weekly_replies.unknown_topics(["mots", HOSTILE_TEXT], CATALOGUE)
+    yield "unknown topics", unknown_topics(["mots", HOSTILE_TEXT], CATALOGUE)
     for reason in ("private", "join_failed", "is_archived", "direct_message", "odd<reason>"):
-        yield f"cannot post {reason}", weekly_replies.cannot_post(reason)
+        yield f"cannot post {reason}", cannot_post(reason)
     yield (
         "post-now done",
-        weekly_replies.post_now_done(
+        post_now_done(
             title=TIPS[0].title, next_slot=NEXT_SLOT, timezone=BERLIN_MONDAY.timezone, now=NOW
         ),
     )
-    yield "stats without votes", weekly_replies.stats(CATALOGUE, [])
-    yield "stats", weekly_replies.stats(CATALOGUE, tallies())
+    yield "stats without votes", stats(CATALOGUE, [])
+    yield "stats", stats(CATALOGUE, tallies())
 
 
-def tallies() -> list[TipTally]:
+def tallies() -> list[TipStats]:
     """Votes on a few tips, one of them retired from the catalogue."""
-    counts = [TipTally(tip.id, n % 4, n % 3, n % 2) for n, tip in enumerate(TIPS[:12])]
-    return [*counts, TipTally("retired-tip", 2, 1, 1)]
+    counts = [TipStats(tip.id, n % 4, n % 3, n % 2) for n, tip in enumerate(TIPS[:12])]
+    return [*counts, TipStats("retired-tip", 2, 1, 1)]
 
 
 def _admin() -> Iterator[tuple[str, Message]]:
     problems = [f"line {n}: `topic` <must> be one of & the known topics" for n in range(1, 41)]
-    yield "reloaded", admin_views.reload_reply(ok=True, summary="40 tips in 9 topics", problems=[])
+    yield "reloaded", reload_reply(ok=True, summary="40 tips in 9 topics", problems=[])
     yield (
         "reload refused",
-        admin_views.reload_reply(
-            ok=False, summary="2 problems in tips.yaml", problems=problems[:2]
-        ),
+        reload_reply(ok=False, summary="2 problems in tips.yaml", problems=problems[:2]),
     )
     yield (
         "reload refused, many problems",
-        admin_views.reload_reply(ok=False, summary="40 problems", problems=problems),
+        reload_reply(ok=False, summary="40 problems", problems=problems),
     )
     yield (
         "rejected edit",
-        admin_views.rejected_edit_notice(
+        rejected_edit_notice(
             summary="a tab on line 3", problems=["line 3: a tab <where> spaces belong"]
         ),
     )
-    yield "unknown tip", admin_views.unknown_tip(HOSTILE_TEXT, [])
+    yield "unknown tip", unknown_tip(HOSTILE_TEXT, [])
     yield (
         "unknown tip with suggestions",
-        admin_views.unknown_tip("moat", admin_views.close_tip_ids(CATALOGUE, "moat")),
+        unknown_tip("moat", close_tip_ids(CATALOGUE, "moat")),
     )
 
 
@@ -202,7 +221,7 @@ def every_view() -> list[tuple[str, dict[str, Any]]]:
     channels = [
         ChannelPost(
             f"C{n:03d}",
-            weekly_replies.describe_schedule(BERLIN_MONDAY),
+            describe_schedule(BERLIN_MONDAY),
             NEXT_SLOT.instant,
             "Europe/Berlin",
         )
@@ -219,7 +238,7 @@ def every_view() -> list[tuple[str, dict[str, Any]]]:
         rejected_problems=("line 3: a tab", "line 9: `topic` & more"),
     )
     never = CatalogueStatus(path="content/tips.yaml", tips=0, topics=0, loaded_at=None)
-    home = admin_views.home_view
+    home = home_view
     return [
         ("member, channels unknown", home(catalogue=CATALOGUE, channels=None)),
         ("member, no channels", home(catalogue=CATALOGUE, channels=[])),

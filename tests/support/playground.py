@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.playground.config import CHANNEL_ID, playground_environment
+from bot.playground.config import CHANNEL_ID, Person, playground_environment
 from bot.playground.server import PlaygroundServer, start, stop
 from bot.playground.slack_requests import Clicked
 from bot.playground.world import Posted, World
@@ -86,3 +86,30 @@ def text_of(message: Posted) -> str:
             if isinstance(element, dict) and isinstance(element.get("text"), str):
                 parts.append(element["text"])
     return "\n".join(parts)
+
+
+def offer_new_button(
+    server: PlaygroundServer, *, to: Person, action_id: str, value: str
+) -> list[dict[str, Any]]:
+    """A button no listener of pmtip's knows yet, in a DM the bot posts to `to` through
+    its own Web API client, and a listener added to the live app that answers it by
+    replacing the message: what the app receives for each click, in a list."""
+    received: list[dict[str, Any]] = []
+
+    def answer(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        ack()
+        received.append(body)
+        respond({"text": f"clicked {body['actions'][0]['value']}", "replace_original": True})
+
+    process = server.playground.session.process
+    assert process is not None
+    process.app.action(action_id)(answer)
+    button = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "A new button"},
+        "action_id": action_id,
+        "value": value,
+    }
+    offer = [{"type": "actions", "block_id": "offer", "elements": [button]}]
+    process.parts.client.chat_postMessage(channel=to.id, text="A new button", blocks=offer)
+    return received

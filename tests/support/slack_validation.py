@@ -168,7 +168,7 @@ def _element_problems(element: dict[str, Any]) -> list[str]:
 def assert_valid_message(message: Any) -> None:
     """Fail with every problem listed unless Slack would accept `message`.
 
-    Takes a payload dict or anything with `as_kwargs()` (bot.core.blocks.Message).
+    Takes a payload dict or anything with `as_kwargs()` (bot.core.render.blocks.Message).
     """
     payload = message.as_kwargs() if hasattr(message, "as_kwargs") else message
     problems = message_problems(payload)

@@ -1,1 +1,0 @@
-"""Bolt listeners: parse what Slack sent, call the core, reply. Nothing else."""

@@ -1,0 +1,69 @@
+"""The Bolt app: its settings, its middleware and every listener (bot.slack.routes).
+
+No module-level App: bot.wiring calls `build_bolt_app` once per process (a test
+once per app) with the listeners it built.
+
+process_before_response=True runs each listener inline, so the reply to a
+lookup travels in the HTTP response itself, without Bolt's 10 ms ack poll and
+without a thread hand-off. Anything that calls Slack or the database runs after
+the ack has gone: on the worker pool for /pmtip commands, as a lazy listener
+for buttons.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
+from slack_sdk import WebClient
+
+from bot.slack import routes
+from bot.slack.routes import Listeners
+
+
+class _OnEveryRequest(Middleware):
+    """Runs a cheap check before each request (the reloader's: threads do not survive
+    gunicorn's fork, so each worker starts its poller on its first request). A
+    Middleware subclass, not a function: Bolt calls it directly instead of building
+    keyword arguments for it on every request, which cost more than the check."""
+
+    def __init__(self, check: Callable[[], None]) -> None:
+        self._check = check
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        self._check()
+        return next()
+
+
+class _QuietTokenNotice(logging.Filter):
+    # Bolt reads SLACK_BOT_TOKEN from the environment even when it is handed a
+    # client, then warns that the token is unused: true, and only noise here.
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "will be unused" not in record.getMessage()
+
+
+def build_bolt_app(
+    *,
+    client: WebClient,
+    signing_secret: str,
+    socket_mode: bool,
+    listeners: Listeners,
+    on_every_request: Callable[[], None],
+) -> App:
+    bolt_logger = logging.getLogger("bot.bolt")
+    if not any(isinstance(f, _QuietTokenNotice) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_QuietTokenNotice())
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=True,
+        request_verification_enabled=not socket_mode,
+        logger=bolt_logger,
+    )
+    app.use(_OnEveryRequest(on_every_request))
+    routes.register(app, listeners)
+    return app

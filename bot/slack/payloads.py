@@ -1,0 +1,68 @@
+"""Slack's request bodies, parsed once into small frozen values, so that listeners and
+handlers read fields instead of walking dicts. A field that is missing or of the
+wrong shape reads as empty: a forged or odd payload gets a polite answer, not a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+def _text(value: object) -> str:
+    return str(value or "")
+
+
+def _object(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class SlashCommand:
+    """`/pmtip <text>`, typed in `channel_id` by `user_id`."""
+
+    user_id: str
+    channel_id: str
+    text: str
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any]) -> SlashCommand:
+        return cls(
+            user_id=_text(body.get("user_id")),
+            channel_id=_text(body.get("channel_id")),
+            text=_text(body.get("text")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BlockAction:
+    """A click on a button: who clicked, the button's value, and where."""
+
+    user_id: str
+    value: str
+    channel_id: str | None  # None on the Home tab
+    is_ephemeral: bool  # the button sits on a message only the clicker sees
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any]) -> BlockAction:
+        actions = body.get("actions")
+        first = _object(actions[0]) if isinstance(actions, list) and actions else {}
+        return cls(
+            user_id=_text(_object(body.get("user")).get("id")),
+            value=_text(first.get("value")),
+            channel_id=_text(_object(body.get("channel")).get("id")) or None,
+            is_ephemeral=bool(_object(body.get("container")).get("is_ephemeral")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HomeOpened:
+    """`app_home_opened`: the Home tab, or the Messages tab (which fires it too)."""
+
+    user_id: str
+    tab: str
+
+    @classmethod
+    def parse(cls, event: Mapping[str, Any]) -> HomeOpened:
+        return cls(user_id=_text(event.get("user")), tab=_text(event.get("tab", "home")))

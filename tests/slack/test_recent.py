@@ -1,0 +1,38 @@
+"""The last-tip memory is shared by the processes forked from one start, as
+gunicorn's workers are, so "never the same tip twice in a row" holds across them."""
+
+from __future__ import annotations
+
+import os
+
+from bot.slack.recent import RecentTips
+
+
+def test_remembers_the_last_tip_per_person_and_scope():
+    recent = RecentTips(slots=64)
+    assert recent.last("U1", "moat") is None
+    recent.remember("U1", "moat", "moat-system")
+    recent.remember("U1", "moat", "moat-feature")
+    recent.remember("U2", "moat", "moat-other")
+    assert recent.last("U1", "moat") == "moat-feature"
+    assert recent.last("U2", "moat") == "moat-other"
+    assert recent.last("U1", "ai-fit") is None
+
+
+def test_a_worker_forked_after_start_sees_what_another_worker_remembered():
+    recent = RecentTips(slots=64)
+    child = os.fork()
+    if child == 0:  # the "other worker"
+        recent.remember("U1", "ai-failure", "ai-failure-fallback")
+        os._exit(0)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert recent.last("U1", "ai-failure") == "ai-failure-fallback"
+
+
+def test_memory_is_bounded_whatever_the_number_of_people():
+    recent = RecentTips(slots=8)
+    for n in range(1000):
+        recent.remember(f"U{n}", "*", f"tip-{n}")
+    remembered = sum(recent.last(f"U{n}", "*") == f"tip-{n}" for n in range(1000))
+    assert 1 <= remembered <= 8
