@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 LOCK := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
 	--generate-hashes --custom-compile-command "make lock" --quiet
 
-.PHONY: setup run run-http test lint format bench lock clean
+.PHONY: setup run playground screenshot run-http test lint format bench lock clean
 
 $(STAMP): requirements-dev.txt requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
@@ -27,8 +27,14 @@ $(STAMP): requirements-dev.txt requirements.txt
 
 setup: $(STAMP)
 
-run: $(STAMP)  ## Socket Mode, with the weekly scheduler in the same process
-	$(BIN)/python -m bot
+run: $(STAMP)  ## the bot (Socket Mode + weekly scheduler) with Slack credentials; else the playground
+	$(BIN)/python -m bot run
+
+playground: $(STAMP)  ## pmtip in a browser at http://127.0.0.1:$${PORT:-3000}/, without Slack
+	$(BIN)/python -m bot playground
+
+screenshot: $(STAMP)  ## refresh docs/playground.png (needs: apt-get install chromium chromium-driver)
+	PMTIP_UPDATE_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/playground/test_browser.py -k screenshot
 
 run-http: $(STAMP)
 	$(BIN)/python -m bot http

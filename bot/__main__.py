@@ -1,4 +1,4 @@
-"""The command line: `python -m bot [socket|http|clock|tip|validate|post-due|migrate]`.
+"""The command line: `python -m bot [socket|http|clock|tip|validate|post-due|migrate|...]`.
 
 This is the imperative shell's front door: it reads the settings once, sets up
 logging, builds what the chosen mode needs and turns every expected failure
@@ -14,7 +14,7 @@ import random
 import re
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
 from bot.logging_setup import setup_logging
-from bot.settings import WHERE, Settings, SettingsError, load_settings
+from bot.settings import WHERE, Settings, SettingsError, credentials_configured, load_settings
 from bot.store.base import StoreUnavailable
 
 log = logging.getLogger("bot")
@@ -39,6 +39,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-scheduler", action="store_true", help="do not post weekly insights from this process"
     )
     sub.add_parser("http", help="serve /slack/events on $PORT (gunicorn, asyncio workers)")
+    sub.add_parser(
+        "run", help="Socket Mode if Slack credentials are set, else the playground (make run)"
+    )
+    playground = sub.add_parser(
+        "playground", help="try pmtip in a browser on 127.0.0.1:$PORT, without Slack"
+    )
+    playground.add_argument("--tips", help="the tips file to serve (default: TIPS_PATH)")
+    playground.add_argument(
+        "--data", help="the folder for the playground's own SQLite file (default: data/playground)"
+    )
     sub.add_parser("clock", help="run the weekly-insight scheduler alone")
     sub.add_parser("migrate", help="bring the database schema up to date and exit")
     tip = sub.add_parser("tip", help="print the tip /pmtip would give, without Slack")
@@ -70,9 +80,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # --help, or a bad argument (argparse has said which)
         return stop.code if isinstance(stop.code, int) else EXIT_CONFIG
     load_dotenv(Path.cwd() / ".env", override=False)
+    if args.mode == "run":
+        _choose_run_mode(args)
     offline = args.mode in ("tip", "validate")
+    environ: Mapping[str, str] = os.environ
+    if args.mode == "playground":  # never a credential or the real database
+        from bot.playground.config import playground_environment
+
+        environ = playground_environment(os.environ)
     try:
-        settings = load_settings(os.environ, mode="offline" if offline else args.mode)
+        settings = load_settings(environ, mode="offline" if offline else args.mode)
     except SettingsError as error:
         print(
             "pmtip cannot start; fix these settings (in the environment or .env):", file=sys.stderr
@@ -91,6 +108,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BoltError, SlackApiError, OSError) as error:
         print(f"pmtip cannot start: {_slack_start_problem(error)}", file=sys.stderr)
         return EXIT_CONFIG
+
+
+def _choose_run_mode(args: argparse.Namespace) -> None:
+    """`make run`: the bot when any Slack credential is configured, else the playground.
+    Half a configuration runs the bot, which then names what is missing."""
+    if credentials_configured(os.environ):
+        args.mode, args.no_scheduler = "socket", False
+        return
+    print(
+        "No Slack credentials found (SLACK_BOT_TOKEN and SLACK_APP_TOKEN, in the environment "
+        "or .env): starting the playground, pmtip in your browser without Slack. To connect "
+        "a real workspace, see README.md, 'Create the Slack app'.",
+        file=sys.stderr,
+        flush=True,
+    )
+    args.mode, args.tips, args.data = "playground", None, None
 
 
 def _slack_start_problem(error: Exception) -> str:
@@ -255,6 +288,27 @@ def run_post_due(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if report.failed else 0  # 1: something due was left for the next run
 
 
+def run_playground(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.playground.config import DEFAULT_DATA_DIR
+    from bot.playground.server import PortInUse, serve
+
+    _ignore_oauth_variables()
+    _exit_on_sigterm()
+    try:
+        return serve(
+            settings,
+            data_dir=Path(args.data) if args.data else DEFAULT_DATA_DIR,
+            tips_path=Path(args.tips) if args.tips else None,
+        )
+    except PortInUse as error:
+        print(
+            f"pmtip cannot start the playground: {error}. Stop what uses the port, or "
+            f"choose another: PORT={settings.port + 1} make run",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+
+
 def _exit_on_sigterm() -> None:
     # Turn SIGTERM (Heroku's stop, `kill`) into SystemExit in the main thread, so
     # the scheduler stops cleanly: no new posts, unposted claims released.
@@ -281,6 +335,7 @@ RUNNERS = {
     "validate": run_validate,
     "post-due": run_post_due,
     "migrate": run_migrate,
+    "playground": run_playground,
 }
 
 if __name__ == "__main__":

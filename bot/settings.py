@@ -26,7 +26,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "post-due": ("SLACK_BOT_TOKEN",),
     "migrate": (),
     "offline": (),
+    "playground": (),  # no Slack at all: bot.playground makes its own stand-ins
 }
+# Any of these set means someone means to connect Slack (see credentials_configured).
+CREDENTIALS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
 
 WHERE = {
     "SLACK_BOT_TOKEN": "the app's OAuth & Permissions page, 'Bot User OAuth Token' (xoxb-...)",
@@ -135,6 +138,12 @@ def _database_url_problems(value: str) -> list[str]:
     except DatabaseUrlError as error:
         return [str(error)]
     return []
+
+
+def credentials_configured(environ: Mapping[str, str]) -> bool:
+    """Whether any Slack credential is set: `python -m bot run` then runs the bot (and a
+    half-configured app stops with the usual message) rather than the playground."""
+    return any((environ.get(name) or "").strip() for name in CREDENTIALS)
 
 
 def load_settings(environ: Mapping[str, str], *, mode: str) -> Settings:

@@ -1,7 +1,7 @@
 """THE one place pmtip's objects are built, for each kind of process: Socket Mode,
-HTTP, the clock and `post-due` (and the playground). Each kind is one function
-built from the same parts; every listener and handler is handed only what it
-uses, keyword by keyword.
+HTTP, the clock, `post-due` and the playground's in-process app. Each kind is one
+function built from the same parts; every listener and handler is handed only what
+it uses, keyword by keyword.
 
 The clock is a part too: `now` is passed in (the playground moves time forward),
 and nothing below this module asks the system for the time of a request.
@@ -290,6 +290,32 @@ def http_process(
         threads=settings.web_threads,
     )
     return HttpProcess(parts=parts, asgi_app=asgi_app)
+
+
+@dataclass
+class PlaygroundProcess:
+    """The app `python -m bot http` serves, for bot.playground to drive in-process on its
+    own clock; each playground session opens one and closes it (a reset opens another)."""
+
+    parts: Parts
+    app: App
+    asgi_app: AsgiApp
+
+    def close(self) -> None:
+        """Stop what the parts started, once the ASGI lifespan has shut down."""
+        self.parts.reloader.stop()
+        self.app.listener_runner.listener_executor.shutdown(wait=False)  # lazy listeners
+        self.parts.background.shutdown(wait=True, cancel_futures=True)
+        self.parts.store.close()
+
+
+def playground_process(settings: Settings, *, now: Clock) -> PlaygroundProcess:
+    parts = build_parts(settings, now=now)
+    app = build_app(parts)
+    asgi_app = create_asgi_app(
+        app, signing_secret=settings.signing_secret.reveal(), threads=settings.web_threads
+    )
+    return PlaygroundProcess(parts=parts, app=app, asgi_app=asgi_app)
 
 
 @dataclass

@@ -56,8 +56,13 @@ LONG_MODULES = {
     "bot/core/catalogue.py": 340,
     # One parser of Slack's mrkdwn, as Slack reads it: its rules read best together.
     "bot/core/mrkdwn.py": 340,
-    # The object graph of every kind of process, in one place by design.
-    "bot/wiring.py": 360,
+    # The object graph of every kind of process (the playground's too), in one place
+    # by design.
+    "bot/wiring.py": 375,
+    # The command line: a parser and a runner for each of its ten subcommands, each a
+    # few lines of arguments, settings, wiring and exit codes (`run` picks the bot or
+    # the playground).
+    "bot/__main__.py": 345,
 }
 
 FUNCTION_LINES_MAX = 50

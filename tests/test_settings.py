@@ -84,3 +84,12 @@ def test_offline_commands_ignore_settings_they_do_not_use():
     assert settings.port == 3000
     with pytest.raises(SettingsError):
         load_settings({"LOG_LEVEL": "LOUD"}, mode="offline")
+
+
+def test_any_slack_credential_counts_as_configured_for_make_run():
+    from bot.settings import credentials_configured
+
+    assert not credentials_configured({})
+    assert not credentials_configured({"SLACK_BOT_TOKEN": "  ", "DATABASE_URL": "sqlite://"})
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
+        assert credentials_configured({name: "x"})  # half a set-up runs the bot, which says so

@@ -25,7 +25,7 @@ import uvicorn
 
 from bot.settings import load_settings
 from bot.slack.web import EVENTS_PATH
-from bot.wiring import Parts, http_process
+from bot.wiring import Clock, Parts, http_process, utc_now
 from tests.support.signing import block_actions_body, signed_headers, slash_command_body
 from tests.support.slack_api import FakeSlackApi
 
@@ -64,10 +64,16 @@ class RunningApp:
     """The app under test; `with RunningApp(api, env={...}) as app: app.command("help")`."""
 
     def __init__(
-        self, api: FakeSlackApi, *, env: Mapping[str, str] | None = None, seed: int = 2
+        self,
+        api: FakeSlackApi,
+        *,
+        env: Mapping[str, str] | None = None,
+        seed: int = 2,
+        now: Clock = utc_now,
     ) -> None:
         self.api = api
         self.seed = seed  # the app's tip choices are random; seeded, a run repeats exactly
+        self.now = now  # the wiring's clock (the playground passes its own)
         self._scratch = tempfile.TemporaryDirectory(prefix="pmtip-app-")
         # Each app gets its own database unless a test names one: no state leaks
         # between tests, and nothing is written into the checkout.
@@ -83,7 +89,7 @@ class RunningApp:
         self._lock = threading.Lock()
 
     def start(self) -> RunningApp:
-        process = http_process(self.settings, rng=random.Random(self.seed))
+        process = http_process(self.settings, now=self.now, rng=random.Random(self.seed))
         self.parts = process.parts
         asgi_app = process.asgi_app
         self._socket = socket.create_server(("127.0.0.1", 0))
