@@ -41,6 +41,7 @@ from bot.slack.installations import (
 )
 
 log = logging.getLogger(__name__)
+OAUTH_LOG = logging.getLogger("bot.bolt.oauth")
 HTML: dict[str, str | Sequence[str]] = {"Content-Type": "text/html; charset=utf-8"}
 
 
@@ -161,7 +162,7 @@ def oauth_flow(
         callback_options=CallbackOptions(success=_success, failure=_failure),
         logger=logging.getLogger("bot.bolt.oauth"),
     )
-    return _PmtipOAuthFlow(client=client, settings=settings, logger=settings.logger)
+    return _PmtipOAuthFlow(client=client, settings=settings, logger=OAUTH_LOG)
 
 
 def open_installs(

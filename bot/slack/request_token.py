@@ -8,6 +8,11 @@ after Bolt's authorization) puts it in a context variable, `ContextExecutor` car
 the variable into the threads that finish the request (Bolt's lazy listeners, the
 /pmtip worker pool), and `RequestTokenClient` calls Slack with it. Outside a request
 (or with one workspace) the client uses the token it was built with.
+
+Bolt's middleware `next()` only says "go on" (the listener runs after every middleware
+has returned), so the variable cannot be reset there: bot.slack.web runs each
+dispatch in a fresh copy of the context (`in_own_context`) instead, which is
+dropped with everything set in it when the request is answered.
 """
 
 from __future__ import annotations
@@ -47,11 +52,8 @@ class RequestToken(Middleware):
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
-        reset = _token.set(req.context.bot_token)
-        try:
-            return next()
-        finally:
-            _token.reset(reset)
+        _token.set(req.context.bot_token)  # in the request's own context (in_own_context)
+        return next()
 
 
 class ContextExecutor(ThreadPoolExecutor):
@@ -62,3 +64,8 @@ class ContextExecutor(ThreadPoolExecutor):
         context = contextvars.copy_context()
         run: Callable[..., Any] = context.run
         return super().submit(run, fn, *args, **kwargs)
+
+
+def in_own_context(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """fn(*args, **kwargs) in a copy of this context: what it sets stays with it."""
+    return contextvars.copy_context().run(fn, *args, **kwargs)

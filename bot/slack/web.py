@@ -24,6 +24,7 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
+from bot.slack.request_token import in_own_context
 from bot.slack.verified_request import Refusal, verified_request
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,7 @@ class SlackEndpoint:
             if request.status == 401:
                 return Reply(401, INVALID_SIGNATURE, "application/json")
             return Reply(request.status, "bad request")
-        response = self._app.dispatch(request)
+        response = in_own_context(self._app.dispatch, request)  # its token stays with it
         content_type = next(iter(response.headers.get("content-type", ())), "text/plain")
         return Reply(response.status, response.body, content_type)
 
