@@ -96,6 +96,7 @@ def installs_of(settings: Settings, *, store: Store, client: WebClient) -> Insta
         client_id=settings.client_id,
         client_secret=settings.client_secret.reveal(),
         client=client,
+        base_url=settings.slack_api_base_url,
     )
 
 

@@ -166,13 +166,13 @@ def oauth_flow(
 
 
 def open_installs(
-    *, engine: Engine, client_id: str, client_secret: str, client: WebClient
+    *, engine: Engine, client_id: str, client_secret: str, client: WebClient, base_url: str | None
 ) -> Installs:
     """Everything many workspaces need, on pmtip's database engine; every call to Slack
     through `client` (or, for the clock's refreshes, a client aimed at the same place)."""
     credentials = OAuthCredentials(client_id=client_id, client_secret=client_secret)
     found = installation_store(engine, client_id=client_id)
-    refresher = web_client(token="", base_url=client.base_url, retries=True)
+    refresher = web_client(token="", base_url=base_url, retries=True)
     tokens = Tokens(store=found, client_id=client_id, client_secret=client_secret, client=refresher)
     return Installs(
         flow=oauth_flow(

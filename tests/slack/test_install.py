@@ -148,3 +148,102 @@ def test_a_request_from_a_workspace_that_never_installed_gets_no_token(many, sla
     reply = app.command("subscribe", team_id="T9", user_id="U1", channel_id="C9")
     assert reply.status == 200
     assert slack_api.calls("conversations.join") == []
+
+
+# -- uninstall -------------------------------------------------------------------------
+
+
+def uninstall(app, team_id, event=None):
+    from tests.support.signing import JSON, event_body
+
+    body = event_body(event or {"type": "app_uninstalled"}, team_id=team_id)
+    return app.post_signed(body, content_type=JSON)
+
+
+def test_uninstalling_deletes_the_installation_within_the_request(many, slack_api):
+    app, browser = many
+    assert browser.install("T2").status == 200
+    assert browser.install("T3").status == 200
+    slack_api.revoke("T2")  # Slack revokes the tokens, then tells the app
+    reply = uninstall(app, "T2")
+    assert reply.status == 200
+    assert [team for team, _ in installations(app)] == ["T3"]  # already, as the answer came
+    assert [team for team, _ in installations(app, "slack_bots")] == ["T3"]
+    slack_api.clear()
+    app.command("subscribe", team_id="T2", user_id="U1", channel_id="CT2")
+    assert slack_api.calls("conversations.info") == []  # no token left for T2
+
+
+def test_a_revoked_bot_token_forgets_the_workspace_a_revoked_user_token_does_not(many, slack_api):
+    app, browser = many
+    assert browser.install("T2").status == 200
+    users_only = {"type": "tokens_revoked", "tokens": {"oauth": ["U7"], "bot": []}}
+    assert uninstall(app, "T2", users_only).status == 200
+    assert [team for team, _ in installations(app)] == ["T2"]
+    bot = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOTT2"]}}
+    assert uninstall(app, "T2", bot).status == 200
+    assert installations(app) == [] and installations(app, "slack_bots") == []
+
+
+def test_reinstalling_after_an_uninstall_starts_fresh(many, slack_api):
+    app, browser = many
+    assert browser.install("T2").status == 200
+    assert uninstall(app, "T2").status == 200
+    assert browser.install("T2").status == 200
+    assert installations(app) == [("T2", slack_api.tokens_of("T2")[-1])]
+
+
+# -- tokens that rotate --------------------------------------------------------------
+
+
+def test_a_rotating_token_about_to_expire_is_refreshed_on_a_request_and_saved(many, slack_api):
+    app, browser = many
+    slack_api.rotation, slack_api.token_lifetime = True, 3600  # within Bolt's 2 hours
+    assert browser.install("T2").status == 200
+    (first,) = slack_api.tokens_of("T2")
+    slack_api.users["UADMIN"] = {"is_admin": True}
+    slack_api.channels["CT2"] = {"is_member": False}
+    app.responses(app.command("subscribe", team_id="T2", user_id="UADMIN", channel_id="CT2"))
+    refreshes = [c for c in slack_api.calls("oauth.v2.access") if c.params.get("grant_type")]
+    assert refreshes and refreshes[0].params["grant_type"] == "refresh_token"
+    newest = slack_api.tokens_of("T2")[-1]
+    assert newest != first
+    (join,) = slack_api.wait_for("conversations.join")
+    assert join.headers["authorization"] == f"Bearer {newest}"
+    assert installations(app) == [("T2", newest)]
+
+
+def test_the_clock_gets_each_workspaces_token_and_refreshes_one_that_expires_soon(many, slack_api):
+    from bot.core.workspace import Workspace
+
+    app, browser = many
+    slack_api.rotation = True
+    slack_api.token_lifetime = 3 * 3600  # beyond the 2 hours: kept as it is
+    assert browser.install("T2").status == 200
+    slack_api.token_lifetime = 3600  # within them: refreshed before it is used
+    assert browser.install("T3").status == 200
+    token_for = app.parts.installs.token_for
+    slack_api.clear()
+    assert token_for(Workspace("T2")) == slack_api.tokens_of("T2")[0]
+    assert slack_api.calls("oauth.v2.access") == []
+    refreshed = token_for(Workspace("T3"))
+    assert refreshed == slack_api.tokens_of("T3")[-1] != slack_api.tokens_of("T3")[0]
+    assert slack_api.token_error(refreshed) is None
+    assert ("T3", refreshed) in installations(app)  # saved, for the web processes too
+    assert token_for(Workspace("T9")) is None  # never installed
+
+
+def test_one_workspaces_broken_refresh_leaves_the_others_tokens_alone(many, slack_api, caplog):
+    from bot.core.workspace import Workspace
+
+    app, browser = many
+    slack_api.rotation, slack_api.token_lifetime = True, 3600
+    assert browser.install("T2").status == 200
+    assert browser.install("T3").status == 200
+    slack_api.revoke("T2")
+    token_for = app.parts.installs.token_for
+    assert token_for(Workspace("T2")) is None
+    assert "T2: its token could not be refreshed" in caplog.text
+    assert slack_api.token_error(token_for(Workspace("T3"))) is None
+    for token in slack_api.tokens_of("T2") + slack_api.tokens_of("T3"):
+        assert token not in caplog.text

@@ -85,11 +85,15 @@ class OAuthWorkspaces:
         return code
 
     def revoke(self, team_id: str) -> None:
-        """Every token of the workspace stops working (an uninstall, a revocation)."""
+        """Every token of the workspace stops working (an uninstall, a revocation),
+        its refresh tokens too."""
         with self._oauth_lock:
             for token in self._tokens.values():
                 if token.team == team_id:
                     token.revoked = True
+            for refresh, team in list(self._refresh.items()):
+                if team == team_id:
+                    del self._refresh[refresh]
 
     def expire(self, team_id: str) -> None:
         """The workspace's tokens are past their expiry (rotation)."""
