@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.catalogue.notices import AdminNotices, NoticeLedger
+from bot.catalogue.notices import AdminNotices, NoticeLedger, logged_only
 from bot.catalogue.reloader import Reloader
 from bot.catalogue.source import CatalogueSource
 from bot.core import grammar
@@ -158,6 +158,7 @@ def build_parts(
     catalogue = catalogue_source(settings, now=now)
     users = Users(client, admin_ids=settings.admin_user_ids)
     store = store_of(settings)
+    installs = installs_of(settings, store=store, client=client)
     return Parts(
         settings=settings,
         now=now,
@@ -172,12 +173,12 @@ def build_parts(
         reloader=Reloader(
             catalogue,
             interval=settings.reload_seconds,
-            notify=AdminNotices(client, directory=users),
+            notify=AdminNotices(client, directory=users) if not installs else logged_only,
             ledger=NoticeLedger.for_this_start(),
         ),
         # Each task runs in its submitter's context: a request's token goes with it.
         background=ContextExecutor(max_workers=BACKGROUND_THREADS, thread_name_prefix="pmtip"),
-        installs=installs_of(settings, store=store, client=client),
+        installs=installs,
     )
 
 

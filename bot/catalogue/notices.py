@@ -85,3 +85,8 @@ class AdminNotices:
             except (SlackApiError, OSError) as error:
                 reason = error.response.get("error") if isinstance(error, SlackApiError) else error
                 log.warning("could not tell admin %s about the tips file: %s", admin_id, reason)
+
+
+def logged_only(outcome: LoadOutcome) -> None:
+    """Many workspaces: the tips file is the operator's, and no workspace's admins are
+    told of a refused edit; the refusal is in the log (and `python -m bot validate`)."""
