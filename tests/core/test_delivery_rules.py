@@ -51,10 +51,10 @@ UNKNOWN = "outcome unknown, checked again after the lease"
 UNREAD = "could not check Slack's history"
 
 
-
 def held(seconds: float) -> RetryAfter:
     """A 429's wait, which holds back the whole workspace."""
     return RetryAfter(seconds, Tries(0, 1), "rate limited", whole_workspace=True)
+
 
 @pytest.mark.parametrize(
     ("failure", "tries", "expected"),
