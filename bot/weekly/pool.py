@@ -136,8 +136,8 @@ def run_jobs(jobs: Iterable[Job], *, workers: int, per_lane: int, clock: Clock) 
             while waiting and waiting[0][0] <= moment:
                 lanes.add(heapq.heappop(waiting)[2], now=moment)
             lanes.release_holds(moment)
-            while len(running) < workers and (job := lanes.take(moment)) is not None:
-                running[pool.submit(job.step)] = job
+            while len(running) < workers and (starting := lanes.take(moment)) is not None:
+                running[pool.submit(starting.step)] = starting
             wakes = [
                 t for t in (waiting[0][0] if waiting else None, lanes.next_hold()) if t is not None
             ]
