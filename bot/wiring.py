@@ -54,6 +54,7 @@ from bot.store.sql.store import SqlStore
 from bot.weekly.post_due import post_due, post_now
 from bot.weekly.report import DeliveryReport
 from bot.weekly.ticker import WeeklyTicker
+from bot.weekly.workspaces import WorkspaceSlack, workspace_slack
 
 Clock = Callable[[], datetime]
 BACKGROUND_THREADS = 8  # finish the /pmtip commands that call Slack or the database
@@ -127,7 +128,19 @@ def ticker(
         catchup_hours=settings.catchup_hours,
         now=now,
         identity=identity,
+        workspaces=weekly_workspaces(settings, store=store),
     )
+
+
+def weekly_workspaces(
+    settings: Settings, *, store: Store, installs: Installs | None = None
+) -> WorkspaceSlack | None:
+    """Many workspaces: each subscription's workspace's token for the weekly post, from
+    the process's installation store (`installs`, when it has one already)."""
+    installs = installs or installs_of(settings, store=store, client=posting_client(settings))
+    if installs is None:
+        return None
+    return workspace_slack(token_for=installs.token_for, base_url=settings.slack_api_base_url)
 
 
 @dataclass
@@ -148,6 +161,7 @@ class Parts:
     # Its threads start on first use, so a gunicorn worker makes its own after the fork.
     background: ThreadPoolExecutor
     installs: Installs | None = None  # many workspaces: installations, OAuth, tokens
+    weekly: WorkspaceSlack | None = None  # ... and each workspace's token for posting
 
 
 def build_parts(
@@ -179,6 +193,7 @@ def build_parts(
         # Each task runs in its submitter's context: a request's token goes with it.
         background=ContextExecutor(max_workers=BACKGROUND_THREADS, thread_name_prefix="pmtip"),
         installs=installs,
+        weekly=weekly_workspaces(settings, store=store, installs=installs),
     )
 
 
@@ -202,6 +217,7 @@ def command_handlers(parts: Parts) -> Handlers:
             subscription=subscription,
             now=at,
             identity=parts.identity,
+            workspaces=parts.weekly,
         )
 
     defaults = WeeklyDefaults(
@@ -382,6 +398,7 @@ class PostDueProcess:
     store: Store
     client: WebClient
     catchup_hours: float
+    workspaces: WorkspaceSlack | None = None
 
     def post_due(self, catalogue: Catalogue, *, at: datetime) -> DeliveryReport:
         return post_due(
@@ -390,12 +407,15 @@ class PostDueProcess:
             catalogue=catalogue,
             now=at,
             catchup_hours=self.catchup_hours,
+            workspaces=self.workspaces,
         )
 
 
 def post_due_process(settings: Settings) -> PostDueProcess:
+    store = store_of(settings)
     return PostDueProcess(
-        store=store_of(settings),
+        store=store,
         client=posting_client(settings),
         catchup_hours=settings.catchup_hours,
+        workspaces=weekly_workspaces(settings, store=store),
     )

@@ -24,9 +24,12 @@ def look_for_post(run: Run, sub: Subscription, slot_key: str) -> Look:
 
     A channel Slack says is gone (archived, not found, the bot removed) is closed
     here: its claim as failed, its subscription paused (History.CHANNEL_GONE)."""
+    client = run.client_for(sub)
+    if client is None:  # no usable token for its workspace: the history cannot be read
+        return History.UNREADABLE
     try:
         for page in pages(
-            run.client.conversations_history,
+            client.conversations_history,
             max_pages=run.policy.history_pages,
             channel=sub.channel_id,
             limit=CONVERSATIONS_HISTORY_PAGE,
@@ -35,7 +38,7 @@ def look_for_post(run: Run, sub: Subscription, slot_key: str) -> Look:
             for message in page.get("messages") or []:
                 if not carries_slot(message, subscription_id=sub.id, slot_key=slot_key):
                     continue
-                identity = run.identity.get()
+                identity = run.identity_for(sub).get()
                 if identity is None:
                     log.warning(
                         "%s %s: a message carries this week's metadata, but auth.test cannot "

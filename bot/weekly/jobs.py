@@ -43,6 +43,8 @@ from bot.weekly.run import Run
 
 log = logging.getLogger(__name__)
 
+NO_TOKEN = "no_installation"  # the workspace's token could not be found or refreshed
+
 
 class Job:
     """A piece of a run the pool steps: `step()` returns None when done, or the
@@ -123,8 +125,11 @@ class PostJob(Job):
         if tip is None:  # retired between claim and post (a reload): pick again next tick
             return self.carry_out(Release(f"tip {post.tip_id} left the catalogue"))
         message = weekly_insight(tip)
+        client = run.client_for(post.sub)
+        if client is None:  # the workspace has no usable token: none of its posts can go
+            return self.carry_out(StopRun(NO_TOKEN))
         try:
-            response = run.client.chat_postMessage(
+            response = client.chat_postMessage(
                 channel=post.sub.channel_id,
                 text=message.text,
                 blocks=message.blocks,

@@ -39,6 +39,7 @@ from bot.weekly.pool import Clock, SystemClock, run_jobs
 from bot.weekly.reconcile import ReconcileJob
 from bot.weekly.report import DeliveryReport
 from bot.weekly.run import Run
+from bot.weekly.workspaces import WorkspaceSlack
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ def post_due(
     clock: Clock | None = None,
     cancel: threading.Event | None = None,
     identity: BotIdentity | None = None,
+    workspaces: WorkspaceSlack | None = None,
 ) -> DeliveryReport:
     """Post every weekly insight due at `now`, each slot once. Safe to repeat and to race.
 
@@ -74,6 +76,7 @@ def post_due(
         report=report,
         identity=identity or BotIdentity(client),
         cancel=cancel or threading.Event(),
+        workspaces=workspaces,
     )
     run_jobs(
         _shuffled(reconcile_jobs(run)) + _shuffled(due_jobs(run)),
@@ -95,6 +98,7 @@ def post_now(
     policy: DeliveryPolicy = DEFAULT_POLICY,
     clock: Clock | None = None,
     identity: BotIdentity | None = None,
+    workspaces: WorkspaceSlack | None = None,
 ) -> PostNowResult:
     """Post the channel's next insight now, as this week's slot (so it is not posted again)."""
     report = DeliveryReport()
@@ -107,6 +111,7 @@ def post_now(
         policy=policy,
         report=report,
         identity=identity or BotIdentity(client),
+        workspaces=workspaces,
     )
     if subscription.schedule is None:  # paused: its stored schedule cannot be used
         return PostNowResult(False, subscription.paused_reason or "the schedule cannot be used")

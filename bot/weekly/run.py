@@ -16,6 +16,7 @@ from bot.core.slot_outcomes import Result, SlotOutcome
 from bot.slack.identity import BotIdentity
 from bot.store.base import Store, Subscription
 from bot.weekly.report import DeliveryReport
+from bot.weekly.workspaces import WorkspaceSlack
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,21 @@ class Run:
     # One workspace's broken token never stops the others'.
     stopped: dict[str, str] = field(default_factory=dict)
     _stopping: threading.Lock = field(default_factory=threading.Lock)
+    # Many workspaces: each subscription's workspace, with its own client and bot
+    # (bot.weekly.workspaces); None: `client` and `identity` serve every subscription.
+    workspaces: WorkspaceSlack | None = None
 
     def lane_of(self, sub: Subscription) -> str:
         """The workspace a subscription posts to (its lane in the pool)."""
-        return ""
+        return "" if self.workspaces is None else str(self.workspaces.workspace_of(sub))
+
+    def client_for(self, sub: Subscription) -> WebClient | None:
+        """The client that posts to the subscription's workspace; None when that
+        workspace has no usable token (uninstalled, or its refresh failed)."""
+        return self.client if self.workspaces is None else self.workspaces.client(sub)
+
+    def identity_for(self, sub: Subscription) -> BotIdentity:
+        return self.identity if self.workspaces is None else self.workspaces.identity(sub)
 
     def halted(self, lane: str) -> str | None:
         if self.cancel.is_set():

@@ -26,6 +26,7 @@ from bot.slack.identity import BotIdentity
 from bot.store.base import Store, StoreError
 from bot.weekly.post_due import post_due
 from bot.weekly.report import DeliveryReport
+from bot.weekly.workspaces import WorkspaceSlack
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class WeeklyTicker:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     cancel: threading.Event = field(default_factory=threading.Event)
     identity: BotIdentity | None = None  # the bot's own ids: asked of Slack once per process
+    workspaces: WorkspaceSlack | None = None  # many workspaces: each one's token and bot
 
     def __post_init__(self) -> None:
         if self.identity is None:
@@ -63,6 +65,7 @@ class WeeklyTicker:
                 policy=self.policy,
                 cancel=self.cancel,
                 identity=self.identity,
+                workspaces=self.workspaces,
             )
         except StoreError as error:
             log.error("weekly insight: %s; trying again next tick", error)
