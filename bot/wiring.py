@@ -37,11 +37,7 @@ from bot.slack.identity import BotIdentity
 from bot.slack.listeners.buttons import another_listener, share_listener, show_listener
 from bot.slack.listeners.home import home_opened_listener, topic_button_listener
 from bot.slack.listeners.pmtip import pmtip_listener
-from bot.slack.listeners.uninstall import (
-    rows_not_keyed_yet,
-    tokens_revoked_listener,
-    uninstalled_listener,
-)
+from bot.slack.listeners.uninstall import rows_not_keyed_yet, uninstall_listeners
 from bot.slack.listeners.votes import vote_listener
 from bot.slack.recent import RecentTips
 from bot.slack.request_token import ContextExecutor
@@ -50,7 +46,6 @@ from bot.slack.users import Users
 from bot.slack.web import AsgiApp, create_asgi_app
 from bot.store import Store, open_store
 from bot.store.base import Subscription
-from bot.store.sql.store import SqlStore
 from bot.weekly.post_due import post_due, post_now
 from bot.weekly.report import DeliveryReport
 from bot.weekly.ticker import WeeklyTicker
@@ -78,8 +73,7 @@ def posting_client(settings: Settings) -> WebClient:
 
 
 def _client(settings: Settings, *, retries: bool) -> WebClient:
-    # With many workspaces a client has no token of its own: it uses the request's.
-    many = settings.workspaces is Workspaces.MANY
+    many = settings.workspaces is Workspaces.MANY  # no token of its own: the request's
     token, url = settings.bot_token.reveal(), settings.slack_api_base_url
     return web_client(token=token, base_url=url, retries=retries, per_request=many)
 
@@ -90,15 +84,8 @@ def installs_of(settings: Settings, *, store: Store, client: WebClient) -> Insta
         return None
     from bot.slack.oauth import open_installs  # SQLAlchemy's asyncio too: only when used
 
-    if not isinstance(store, SqlStore):  # pragma: no cover - there is one implementation
-        raise TypeError("the installation store needs pmtip's SQL store")
-    return open_installs(
-        engine=store.engine,
-        client_id=settings.client_id,
-        client_secret=settings.client_secret.reveal(),
-        client=client,
-        base_url=settings.slack_api_base_url,
-    )
+    secret, url = settings.client_secret.reveal(), settings.slack_api_base_url
+    return open_installs(store, settings.client_id, secret, client=client, base_url=url)
 
 
 def store_of(settings: Settings) -> Store:
@@ -120,6 +107,7 @@ def ticker(
     catalogue: CatalogueSource,
     now: Clock,
     identity: BotIdentity | None = None,
+    workspaces: WorkspaceSlack | None = None,
 ) -> WeeklyTicker:
     return WeeklyTicker(
         store=store,
@@ -128,16 +116,12 @@ def ticker(
         catchup_hours=settings.catchup_hours,
         now=now,
         identity=identity,
-        workspaces=weekly_workspaces(settings, store=store),
+        workspaces=workspaces,
     )
 
 
-def weekly_workspaces(
-    settings: Settings, *, store: Store, installs: Installs | None = None
-) -> WorkspaceSlack | None:
-    """Many workspaces: each subscription's workspace's token for the weekly post, from
-    the process's installation store (`installs`, when it has one already)."""
-    installs = installs or installs_of(settings, store=store, client=posting_client(settings))
+def weekly_workspaces(settings: Settings, installs: Installs | None) -> WorkspaceSlack | None:
+    """Many workspaces: each subscription's workspace's token, for the weekly post."""
     if installs is None:
         return None
     return workspace_slack(token_for=installs.token_for, base_url=settings.slack_api_base_url)
@@ -190,10 +174,9 @@ def build_parts(
             notify=AdminNotices(client, directory=users) if not installs else logged_only,
             ledger=NoticeLedger.for_this_start(),
         ),
-        # Each task runs in its submitter's context: a request's token goes with it.
         background=ContextExecutor(max_workers=BACKGROUND_THREADS, thread_name_prefix="pmtip"),
         installs=installs,
-        weekly=weekly_workspaces(settings, store=store, installs=installs),
+        weekly=weekly_workspaces(settings, installs),
     )
 
 
@@ -269,14 +252,10 @@ def listeners(parts: Parts) -> Listeners:
         now=parts.now,
         catchup_hours=parts.settings.catchup_hours,
     )
-    uninstalled = revoked = None
-    if parts.installs is not None:
-        store, forget = parts.installs.store, rows_not_keyed_yet  # SEAM: store.delete_workspace
-        uninstalled = uninstalled_listener(installations=store, forget_data=forget)
-        revoked = tokens_revoked_listener(installations=store, forget_data=forget)
+    gone = uninstall_listeners(parts.installs, forget_data=rows_not_keyed_yet)  # SEAM (mdata)
     return Listeners(
-        app_uninstalled=uninstalled,
-        tokens_revoked=revoked,
+        app_uninstalled=gone[0],
+        tokens_revoked=gone[1],
         pmtip=pmtip_listener(route=route_command, background=parts.background),
         share=share_listener(catalogue=catalogue),
         another=another_listener(catalogue=catalogue, recent=recent, rng=rng),
@@ -298,7 +277,6 @@ def build_app(parts: Parts, *, socket_mode: bool = False) -> App:
         listeners=listeners(parts),
         on_every_request=parts.reloader.ensure_started,
         installs=parts.installs,
-        # Bolt's lazy listeners, in the request's context (its token) too.
         lazy_executor=ContextExecutor(max_workers=5) if parts.installs else None,
     )
 
@@ -383,12 +361,13 @@ class ClockProcess:
 
 
 def clock_process(settings: Settings, *, now: Clock = utc_now) -> ClockProcess:
-    store = store_of(settings)
+    store, client = store_of(settings), posting_client(settings)
     catalogue = catalogue_source(settings, now=now)
+    weekly = weekly_workspaces(settings, installs_of(settings, store=store, client=client))
     return ClockProcess(
         store=store,
         ticker=ticker(
-            settings, store=store, client=posting_client(settings), catalogue=catalogue, now=now
+            settings, store=store, client=client, catalogue=catalogue, now=now, workspaces=weekly
         ),
     )
 
@@ -412,10 +391,10 @@ class PostDueProcess:
 
 
 def post_due_process(settings: Settings) -> PostDueProcess:
-    store = store_of(settings)
+    store, client = store_of(settings), posting_client(settings)
     return PostDueProcess(
         store=store,
-        client=posting_client(settings),
+        client=client,
         catchup_hours=settings.catchup_hours,
-        workspaces=weekly_workspaces(settings, store=store),
+        workspaces=weekly_workspaces(settings, installs_of(settings, store=store, client=client)),
     )

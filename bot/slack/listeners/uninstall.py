@@ -17,6 +17,7 @@ from slack_bolt import BoltContext
 from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.core.workspace import Workspace
+from bot.slack.app import Installs
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,19 @@ def _forget(
     installations.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
     forget_data(workspace)
     log.info("workspace %s %s pmtip: its installation and data are deleted", workspace, why)
+
+
+def uninstall_listeners(
+    installs: Installs | None, *, forget_data: Forget
+) -> tuple[Callable[..., None] | None, Callable[..., None] | None]:
+    """The app_uninstalled and tokens_revoked listeners; none with one workspace."""
+    if installs is None:
+        return None, None
+    store = installs.store
+    return (
+        uninstalled_listener(installations=store, forget_data=forget_data),
+        tokens_revoked_listener(installations=store, forget_data=forget_data),
+    )
 
 
 def rows_not_keyed_yet(workspace: Workspace) -> None:
