@@ -147,7 +147,10 @@ def test_a_request_from_a_workspace_that_never_installed_gets_no_token(many, sla
     assert browser.install("T2").status == 200
     reply = app.command("subscribe", team_id="T9", user_id="U1", channel_id="C9")
     assert reply.status == 200
-    assert slack_api.calls("conversations.join") == []
+    (answer,) = app.responses(reply)
+    assert "pmtip is not installed in this workspace" in answer["text"]
+    assert "/slack/install" in answer["text"]
+    assert slack_api.calls("conversations.info") == []
 
 
 # -- uninstall -------------------------------------------------------------------------
