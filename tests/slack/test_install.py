@@ -250,3 +250,32 @@ def test_one_workspaces_broken_refresh_leaves_the_others_tokens_alone(many, slac
     assert slack_api.token_error(token_for(Workspace("T3"))) is None
     for token in slack_api.tokens_of("T2") + slack_api.tokens_of("T3"):
         assert token not in caplog.text
+
+
+def test_work_finished_after_the_ack_uses_the_requests_workspace_token(many, slack_api):
+    """The Home tab and its buttons are answered by lazy listeners on other threads."""
+    import json
+    from urllib.parse import urlencode
+
+    from bot.core.render.blocks import HOME_TOPIC
+    from tests.support.signing import JSON, block_actions_payload, event_body
+
+    app, browser = many
+    for team in ("T2", "T3"):
+        assert browser.install(team).status == 200
+    tokens = {team: slack_api.tokens_of(team)[-1] for team in ("T2", "T3")}
+    for n, team in enumerate(["T2", "T3", "T2", "T3"]):
+        event = {"type": "app_home_opened", "user": f"U{team}", "channel": "D1", "tab": "home"}
+        assert app.post_signed(event_body(event, team_id=team), content_type=JSON).status == 200
+        payload = block_actions_payload(
+            f"{HOME_TOPIC}.0", "moat", response_url="unused", user_id=f"U{team}", team_id=team
+        )
+        del payload["response_url"], payload["channel"]
+        payload |= {"container": {"type": "view", "view_id": "V1"}, "view": {"id": "V1"}}
+        assert app.post_signed(urlencode({"payload": json.dumps(payload)}).encode()).status == 200
+        slack_api.wait_for("views.publish", count=n + 1)
+        slack_api.wait_for("chat.postMessage", count=n + 1)
+    for method in ("views.publish", "chat.postMessage"):
+        for call in slack_api.calls(method):
+            person = call.params.get("user_id") or call.params["channel"]
+            assert call.headers["authorization"] == f"Bearer {tokens[person[1:]]}", method
