@@ -279,3 +279,23 @@ def test_work_finished_after_the_ack_uses_the_requests_workspace_token(many, sla
         for call in slack_api.calls(method):
             person = call.params.get("user_id") or call.params["channel"]
             assert call.headers["authorization"] == f"Bearer {tokens[person[1:]]}", method
+
+
+def test_a_refresh_that_cannot_reach_slack_is_a_logged_none(many, slack_api, caplog):
+    from bot.core.workspace import Workspace
+    from bot.slack.client import web_client
+    from bot.slack.installations import Tokens
+    from tests.slack.test_http_process import free_port
+
+    app, browser = many
+    slack_api.rotation, slack_api.token_lifetime = True, 3600
+    assert browser.install("T2").status == 200
+    nobody_listens = f"http://127.0.0.1:{free_port()}/api/"
+    tokens = Tokens(
+        store=app.parts.installs.store,
+        client_id=slack_api.client_id,
+        client_secret=slack_api.client_secret,
+        client=web_client(token="", base_url=nobody_listens, retries=False),
+    )
+    assert tokens.token_for(Workspace("T2")) is None
+    assert "T2: its token could not be refreshed (URLError)" in caplog.text
