@@ -40,6 +40,7 @@ class Installs:
     authorize: Authorize
     store: InstallationStore
     token_for: Callable[[Workspace], str | None]
+    installer_of: Callable[[str | None, str | None], str | None]  # (enterprise, team)
 
 
 class _OnEveryRequest(Middleware):
@@ -94,6 +95,6 @@ def build_bolt_app(
     )
     app.use(_OnEveryRequest(on_every_request))
     if installs is not None:
-        app.use(RequestToken())
+        app.use(RequestToken(installs.installer_of))
     routes.register(app, listeners)
     return app

@@ -185,4 +185,12 @@ def open_installs(
         authorize=authorize(credentials=credentials, installations=found, client=client),
         store=found,
         token_for=tokens.token_for,
+        installer_of=lambda enterprise_id, team_id: _installer(found, enterprise_id, team_id),
     )
+
+
+def _installer(
+    installations: CachedInstallationStore, enterprise_id: str | None, team_id: str | None
+) -> str | None:
+    found = installations.find_installation(enterprise_id=enterprise_id, team_id=team_id)
+    return found.user_id if found else None

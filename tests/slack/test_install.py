@@ -299,3 +299,20 @@ def test_a_refresh_that_cannot_reach_slack_is_a_logged_none(many, slack_api, cap
     )
     assert tokens.token_for(Workspace("T2")) is None
     assert "T2: its token could not be refreshed (URLError)" in caplog.text
+
+
+def test_the_person_who_installed_pmtip_is_an_admin_of_it_in_that_workspace_only(
+    many, slack_api
+):
+    app, browser = many
+    assert browser.install("T2", installer="UFOUNDER").status == 200
+    assert browser.install("T3", installer="UOTHER").status == 200
+    slack_api.channels["CT2"] = slack_api.channels["CT3"] = {"is_member": False}
+    allowed = app.command("subscribe", team_id="T2", user_id="UFOUNDER", channel_id="CT2")
+    (answer,) = app.responses(allowed)
+    assert "Subscribed" in str(answer), answer  # not a Slack admin, but the installer
+    refused = app.command("subscribe", team_id="T3", user_id="UFOUNDER", channel_id="CT3")
+    (answer,) = app.responses(refused)
+    assert "Subscribed" not in str(answer)  # T3 was installed by someone else
+    (join,) = slack_api.calls("conversations.join")
+    assert join.params["channel"] == "CT2"
