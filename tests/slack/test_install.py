@@ -301,9 +301,7 @@ def test_a_refresh_that_cannot_reach_slack_is_a_logged_none(many, slack_api, cap
     assert "T2: its token could not be refreshed (URLError)" in caplog.text
 
 
-def test_the_person_who_installed_pmtip_is_an_admin_of_it_in_that_workspace_only(
-    many, slack_api
-):
+def test_the_person_who_installed_pmtip_is_an_admin_of_it_in_that_workspace_only(many, slack_api):
     app, browser = many
     assert browser.install("T2", installer="UFOUNDER").status == 200
     assert browser.install("T3", installer="UOTHER").status == 200
