@@ -75,9 +75,11 @@ def _success(args: SuccessArgs) -> BoltResponse:
 
 
 def _failure(args: FailureArgs) -> BoltResponse:
-    log.warning("an installation failed: %s", args.reason)
+    # The reason may come from the redirect's query (`error=`): a short excerpt only.
+    log.warning("an installation failed: %s", args.reason[:80])
     return BoltResponse(
-        status=args.suggested_status_code,
+        # A store that failed is a moment's outage, not a server error: try again.
+        status=503 if args.suggested_status_code >= 500 else args.suggested_status_code,
         body=failure_page(args.reason),
         headers=_forget_state_cookie(args.settings),
     )

@@ -314,3 +314,23 @@ def test_the_person_who_installed_pmtip_is_an_admin_of_it_in_that_workspace_only
     assert "Subscribed" not in str(answer)  # T3 was installed by someone else
     (join,) = slack_api.calls("conversations.join")
     assert join.params["channel"] == "CT2"
+
+
+def test_an_odd_error_from_the_redirect_is_not_echoed(many, caplog):
+    app, browser = many
+    link = browser.open_install_page()
+    odd = "<script>alert(1)</script>" + "x" * 500
+    reply = browser.come_back(state=link.state, cookie=link.cookie, error=odd)
+    assert reply.status == 200
+    assert "<script>" not in reply.body.decode() and "xxxx" not in reply.body.decode()
+    assert "did not complete" in words(page(reply))
+    assert "x" * 100 not in caplog.text
+
+
+def test_an_installation_that_cannot_be_saved_says_to_try_again(many, slack_api):
+    app, browser = many
+    with app.parts.store.engine.begin() as conn:
+        conn.execute(sqlalchemy.text("DROP TABLE slack_bots"))  # the save fails half way
+    reply = browser.install("T2")
+    assert reply.status == 503
+    assert "could not save the installation" in words(page(reply))
