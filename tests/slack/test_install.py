@@ -317,7 +317,7 @@ def test_the_person_who_installed_pmtip_is_an_admin_of_it_in_that_workspace_only
 
 
 def test_an_odd_error_from_the_redirect_is_not_echoed(many, caplog):
-    app, browser = many
+    _, browser = many
     link = browser.open_install_page()
     odd = "<script>alert(1)</script>" + "x" * 500
     reply = browser.come_back(state=link.state, cookie=link.cookie, error=odd)
