@@ -171,8 +171,8 @@ def _check_claims(checker: NodeChecker, claims: list[_Claim]) -> None:
                 word, name = (other, claim) if claim.is_name else (claim, other)
                 checker.report(
                     word.node,
-                    f"the word `{shown(word.text)}` of topic `{shown(word.slug)}` is how "
-                    f"search reads `{shown(name.text)}`, a name of topic `{shown(name.slug)}` "
+                    f"the word `{shown(word.text)}` of topic `{shown(word.slug)}` reads, to "
+                    f"search, as `{shown(name.text)}`, a name of topic `{shown(name.slug)}` "
                     f"(line {line_of(name.node)}); leave it to that topic",
                 )
             elif not (claim.shared and other.shared):
