@@ -8,9 +8,8 @@ topics. benchmarks/search_eval.py prints the figure and every miss.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import random
+from pathlib import Path
 
 import pytest
 import yaml

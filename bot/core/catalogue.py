@@ -108,6 +108,10 @@ class Catalogue:
             self._searches[key] = found
         return list(found)
 
+    def closest_topics(self, query: str, *, limit: int = 3) -> list[str]:
+        """Slugs of the topics whose words look most like the query's (bot.core.search)."""
+        return self._index.closest_topics(query, limit=limit)
+
     def suggest(self, word: str, *, limit: int = 3) -> list[str]:
         """Topic slugs that look like a mistyped word, closest first."""
         needle = normalize_word(word)

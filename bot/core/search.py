@@ -27,7 +27,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.core.model import Tip, Topic
-from bot.core.search_terms import query_words, stem, terms, words
+from bot.core.search_terms import STOP_WORDS, query_words, stem, terms, words
 
 # bm25s sets its logger to DEBUG when imported, which would bypass LOG_LEVEL: let
 # it inherit the application's level again.
@@ -49,6 +49,9 @@ TIP_FIELDS: tuple[tuple[str, float, Callable[[Tip], str]], ...] = (
 # holds, and at least this long: shorter words have too many neighbours.
 TYPO_CUTOFF = 84.0
 TYPO_MIN_LENGTH = 4
+# How alike a query word and a topic's word must be for the topic to be offered
+# as close when nothing matched (rapidfuzz's ratio, 0-100).
+CLOSE_CUTOFF = 60.0
 _MEMO_SIZE = 4096
 
 
@@ -92,6 +95,12 @@ class SearchIndex:
         self._surface_words = [w for w in surface if len(w) >= TYPO_MIN_LENGTH]
         self._known = {t for f in (*self._topic_fields, *self._tip_fields) for t in f.vocabulary}
         self._typos: dict[str, str | None] = {}
+        # Each word that names a topic (slug, title, aliases, words) -> that topic.
+        self._topic_words: dict[str, str] = {}
+        for topic in topics:
+            for word in words(TOPIC_FIELDS[0][2](topic)):
+                if word not in STOP_WORDS:
+                    self._topic_words.setdefault(word, topic.slug)
 
     def search(self, query: str, *, limit: int) -> list[Tip]:
         """The tips that match the query, best first (at most `limit`)."""
@@ -107,6 +116,19 @@ class SearchIndex:
             matched += score > 0
         total *= matched / len(query_terms)
         return [self._tips[n] for n in _best(total, limit)]
+
+    def closest_topics(self, query: str, *, limit: int) -> list[str]:
+        """Slugs of the topics whose names or words look most like the query's words,
+        closest first: what to offer when nothing matched."""
+        best: dict[str, float] = {}
+        for word in query_words(query):
+            close = process.extract(
+                word, list(self._topic_words), scorer=fuzz.ratio, score_cutoff=CLOSE_CUTOFF, limit=9
+            )
+            for name, score, _ in close:
+                slug = self._topic_words[name]
+                best[slug] = max(best.get(slug, 0.0), score)
+        return sorted(best, key=lambda slug: -best[slug])[:limit]
 
     def _term(self, word: str) -> str | None:
         """The indexed term a query word stands for: its own, or a typo's, or None."""
