@@ -27,7 +27,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.core.model import Tip, Topic
-from bot.core.search_terms import STOP_WORDS, query_words, stem, terms, words
+from bot.core.search_terms import STOP_WORDS, query_words, stem, words
 
 # bm25s sets its logger to DEBUG when imported, which would bypass LOG_LEVEL: let
 # it inherit the application's level again.
@@ -62,9 +62,9 @@ class _Field:
     vocabulary: dict[str, int]  # term -> the index's id for it
 
 
-def _field(texts: Sequence[str], weight: float) -> _Field:
+def _field(corpus: list[list[str]], weight: float) -> _Field:
     # bm25s needs a word somewhere: an empty field (no tags at all) holds one nobody types.
-    corpus = [terms(text, keep_stop_words=True) for text in texts] or [[]]
+    corpus = corpus or [[]]
     if not any(corpus):
         corpus[0] = [" "]
     index = bm25s.BM25()
@@ -80,19 +80,17 @@ class SearchIndex:
         position = {topic.slug: n for n, topic in enumerate(topics)}
         # Tips of a topic that is not listed share a placeholder topic with no words.
         self._topic_of = np.array([position.get(t.topic, len(topics)) for t in tips], dtype=int)
+        # Every word as written (spellings made American) -> its term; typos are
+        # matched against these words.
+        self._surface: dict[str, str] = {}
         self._topic_fields = [
-            _field([text(t) for t in topics] + [""], weight) for _, weight, text in TOPIC_FIELDS
+            _field([self._analyse(text(t)) for t in topics] + [[]], weight)
+            for _, weight, text in TOPIC_FIELDS
         ]
-        self._tip_fields = [_field([text(t) for t in tips], w) for _, w, text in TIP_FIELDS]
-        # Every word as written (spellings made American), for typos, and its term.
-        surface: dict[str, str] = {}
-        sources = [text(t) for t in topics for _, _, text in TOPIC_FIELDS]
-        sources += [text(t) for t in tips for _, _, text in TIP_FIELDS]
-        for source in sources:
-            for word in words(source):
-                surface.setdefault(word, stem(word))
-        self._surface = surface
-        self._surface_words = [w for w in surface if len(w) >= TYPO_MIN_LENGTH]
+        self._tip_fields = [
+            _field([self._analyse(text(t)) for t in tips], weight) for _, weight, text in TIP_FIELDS
+        ]
+        self._surface_words = [w for w in self._surface if len(w) >= TYPO_MIN_LENGTH]
         self._known = {t for f in (*self._topic_fields, *self._tip_fields) for t in f.vocabulary}
         self._typos: dict[str, str | None] = {}
         # Each word that names a topic (slug, title, aliases, words) -> that topic.
@@ -101,6 +99,17 @@ class SearchIndex:
             for word in words(TOPIC_FIELDS[0][2](topic)):
                 if word not in STOP_WORDS:
                     self._topic_words.setdefault(word, topic.slug)
+
+    def _analyse(self, text: str) -> list[str]:
+        """The terms of an indexed text, stop words kept (a query of only stop words
+        is searched with them)."""
+        found = []
+        for word in words(text):
+            term = self._surface.get(word)
+            if term is None:
+                term = self._surface[word] = stem(word)
+            found.append(term)
+        return found
 
     def search(self, query: str, *, limit: int) -> list[Tip]:
         """The tips that match the query, best first (at most `limit`)."""

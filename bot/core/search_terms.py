@@ -13,7 +13,7 @@ import unicodedata
 from functools import lru_cache
 
 import Stemmer
-from breame.spelling import get_american_spelling
+from breame.spelling import BRITISH_ENGLISH_SPELLINGS
 
 # Words that say nothing about which tip is wanted. Kept short on purpose: a stop
 # word is a word search can never find. `pm` is here because every tip is for PMs;
@@ -34,7 +34,9 @@ MIN_WORD = 2
 def words(text: str) -> list[str]:
     """The words of `text`, case-folded, with British spellings made American."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return [_american(word) for word in _WORD.findall(folded) if len(word) >= MIN_WORD]
+    # breame's own table (its get_american_spelling only lower-cases and looks it up).
+    american = BRITISH_ENGLISH_SPELLINGS.get
+    return [american(word, word) for word in _WORD.findall(folded) if len(word) >= MIN_WORD]
 
 
 def stem(word: str) -> str:
@@ -44,11 +46,6 @@ def stem(word: str) -> str:
 @lru_cache(maxsize=16384)
 def _stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
-
-
-@lru_cache(maxsize=16384)
-def _american(word: str) -> str:
-    return get_american_spelling(word) if len(word) > 3 else word
 
 
 def terms(text: str, *, keep_stop_words: bool = False) -> list[str]:
