@@ -112,6 +112,9 @@ def free_port() -> int:
 
 # -- a stand-in for Slack's Web API -------------------------------------------------
 
+DEFAULT_TEAM = "T0BENCH"
+HEARD = 0.05  # seconds for a 429 to reach the client: calls sent before then are fair
+
 
 @dataclass
 class PostRecord:
@@ -119,26 +122,36 @@ class PostRecord:
     ts: str
     metadata: Any
     at: float  # time.monotonic() when it was accepted
+    team: str = DEFAULT_TEAM
 
 
 @dataclass
 class StandinSlackApi:
     """Answers every Web API method `ok`, records chat.postMessage, and can be slow
     (`latency` seconds per call) or rate limited (`rate_limited` of the posts get a
-    429 with `Retry-After`). Channels named in `missing_channels` do not exist."""
+    429 with `Retry-After`, which holds back the whole workspace, as Slack's limits are
+    per workspace). Channels named in `missing_channels` do not exist.
+
+    `teams` maps bot tokens to workspaces (team ids) for a many-workspace run; any
+    other token is the one workspace `DEFAULT_TEAM`. A call that arrives while its
+    workspace is held (after the client could have heard the 429) is an early retry:
+    counted, and refused with 429 again, as Slack would."""
 
     latency: float = 0.0
     rate_limited: float = 0.0
     retry_after: int = 1
     seed: int = 5
     missing_channels: frozenset[str] = frozenset()
+    teams: dict[str, str] = field(default_factory=dict)
     posts: list[PostRecord] = field(default_factory=list)
     throttled: int = 0
     calls: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
-    throttled_at: dict[str, float] = field(default_factory=dict)  # channel -> monotonic
-    early_retries: int = 0  # posts that came back before their Retry-After was up
+    team_in_flight: dict[str, int] = field(default_factory=dict)
+    max_team_in_flight: int = 0
+    throttled_at: dict[str, float] = field(default_factory=dict)  # team -> monotonic
+    early_retries: int = 0  # calls that came while their workspace was held
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _rng: random.Random = field(init=False)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -173,42 +186,53 @@ class StandinSlackApi:
             raise RuntimeError("start the stand-in first")
         return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
 
-    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict]:
+    def answer(
+        self, method: str, params: dict[str, Any], token: str = ""
+    ) -> tuple[int, dict[str, str], dict]:
+        team = self.teams.get(token, DEFAULT_TEAM)
+        arrived = time.monotonic()
         with self._lock:
             self.calls += 1
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self.team_in_flight[team] = self.team_in_flight.get(team, 0) + 1
+            self.max_team_in_flight = max(self.max_team_in_flight, self.team_in_flight[team])
         try:
             if self.latency:
                 time.sleep(self.latency)
-            return self._answer(method, params)
+            return self._answer(method, params, team, arrived)
         finally:
             with self._lock:
                 self.in_flight -= 1
+                self.team_in_flight[team] -= 1
 
-    def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict]:
+    def _answer(
+        self, method: str, params: dict[str, Any], team: str, arrived: float
+    ) -> tuple[int, dict[str, str], dict]:
         if method == "auth.test":
-            return 200, {}, {"ok": True, "team_id": "T0BENCH", "user_id": "UBOT", "bot_id": "BBOT"}
+            return 200, {}, {"ok": True, "team_id": team, "user_id": "UBOT", "bot_id": "BBOT"}
         if method != "chat.postMessage":
             return 200, {}, {"ok": True}
         channel = str(params.get("channel") or "")
-        now = time.monotonic()
+        limited = (
+            429,
+            {"Retry-After": str(self.retry_after)},
+            {"ok": False, "error": "ratelimited"},
+        )
         with self._lock:
-            last_throttle = self.throttled_at.get(channel)
-            if last_throttle is not None and now - last_throttle < self.retry_after - 0.05:
+            held_since = self.throttled_at.get(team)
+            # A call sent before the client could hear the 429 (in flight with it) is fair.
+            if held_since is not None and HEARD < arrived - held_since < self.retry_after - HEARD:
                 self.early_retries += 1
+                return limited
             if self.rate_limited and self._rng.random() < self.rate_limited:
                 self.throttled += 1
-                self.throttled_at[channel] = now
-                return (
-                    429,
-                    {"Retry-After": str(self.retry_after)},
-                    {"ok": False, "error": "ratelimited"},
-                )
+                self.throttled_at[team] = time.monotonic()
+                return limited
             if channel in self.missing_channels:
                 return 200, {}, {"ok": False, "error": "channel_not_found"}
             ts = f"1700000000.{next(self._ts):06d}"
-            self.posts.append(PostRecord(channel, ts, params.get("metadata"), now))
+            self.posts.append(PostRecord(channel, ts, params.get("metadata"), arrived, team))
         return 200, {}, {"ok": True, "channel": channel, "ts": ts}
 
 
@@ -235,7 +259,8 @@ def _handler_for(api: StandinSlackApi) -> type[BaseHTTPRequestHandler]:
             elif raw:
                 params.update(parse_qsl(raw.decode()))
             method = parts.path.rsplit("/", 1)[-1]
-            status, headers, answer = api.answer(method, params)
+            token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            status, headers, answer = api.answer(method, params, token)
             data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

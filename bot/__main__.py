@@ -23,7 +23,15 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
 from bot.logging_setup import setup_logging
-from bot.settings import WHERE, Settings, SettingsError, credentials_configured, load_settings
+from bot.settings import (
+    OAUTH,
+    WHERE,
+    Settings,
+    SettingsError,
+    Workspaces,
+    credentials_configured,
+    load_settings,
+)
 from bot.store.base import StoreUnavailable
 
 log = logging.getLogger("bot")
@@ -98,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_CONFIG
     setup_logging(settings.log_level)
+    if not offline and args.mode != "playground":
+        log.info("pmtip %s serves %s", args.mode, settings.describe(args.mode))
     try:
         return RUNNERS[args.mode](settings, args)
     except StoreUnavailable as error:
@@ -112,7 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _choose_run_mode(args: argparse.Namespace) -> None:
     """`make run`: the bot when any Slack credential is configured, else the playground.
-    Half a configuration runs the bot, which then names what is missing."""
+    Half a configuration runs the bot, which then names what is missing. Many
+    workspaces (the OAuth variables) run over HTTP, the only way Slack allows."""
+    if any(os.environ.get(name, "").strip() for name in OAUTH):
+        args.mode = "http"
+        return
     if credentials_configured(os.environ):
         args.mode, args.no_scheduler = "socket", False
         return
@@ -190,7 +204,6 @@ def run_socket(settings: Settings, args: argparse.Namespace) -> int:
     from bot.weekly.ticker import start_background, stop
     from bot.wiring import socket_process
 
-    _ignore_oauth_variables()
     process = socket_process(settings)
     ticker = process.ticker
     background = (
@@ -216,9 +229,11 @@ def run_http(settings: Settings, args: argparse.Namespace) -> int:
     from bot.slack.web import serve
     from bot.wiring import http_process
 
-    _ignore_oauth_variables()
     process = http_process(settings)
-    log.info("serving /slack/events on port %s", settings.port)
+    paths = "/slack/events, /slack/install and /slack/oauth_redirect"
+    if settings.workspaces is Workspaces.ONE:
+        paths = "/slack/events"
+    log.info("serving %s on port %s", paths, settings.port)
     serve(
         process.asgi_app,
         port=settings.port,
@@ -319,10 +334,10 @@ def _exit_on_sigterm() -> None:
 
 
 def _ignore_oauth_variables() -> None:
-    # Bolt switches itself into multi-workspace OAuth mode when both of these
-    # are set; pmtip is a single-workspace app with a bot token.
+    # Bolt switches itself into OAuth mode when both of these are in the environment;
+    # the playground is one made-up workspace with a bot token of its own.
     if os.environ.get("SLACK_CLIENT_ID") and os.environ.get("SLACK_CLIENT_SECRET"):
-        log.warning("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are ignored: pmtip uses the bot token")
+        log.warning("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are ignored by the playground")
         os.environ.pop("SLACK_CLIENT_ID")
         os.environ.pop("SLACK_CLIENT_SECRET")
 

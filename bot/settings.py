@@ -3,6 +3,11 @@
 A missing or malformed setting raises `SettingsError` listing every problem with
 where to get the value; `bot.__main__` turns that into one message and exit 2.
 Secrets are wrapped so that no repr, log line or error can show them.
+
+Two ways to run: one workspace (SLACK_BOT_TOKEN; Socket Mode or HTTP; the default)
+or many workspaces (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET;
+HTTP only, each workspace's token comes from its installation). A mixture of the two
+is refused with one message, before anything starts.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,17 +34,27 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "offline": (),
     "playground": (),  # no Slack at all: bot.playground makes its own stand-ins
 }
+# ... and in many-workspace mode, where each workspace's token comes from its installation.
+REQUIRED_MANY: dict[str, tuple[str, ...]] = {
+    "http": ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET"),
+    "clock": ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"),
+    "post-due": ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"),
+}
+OAUTH = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
 # Any of these set means someone means to connect Slack (see credentials_configured).
-CREDENTIALS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
+CREDENTIALS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", *OAUTH)
 
 WHERE = {
     "SLACK_BOT_TOKEN": "the app's OAuth & Permissions page, 'Bot User OAuth Token' (xoxb-...)",
     "SLACK_APP_TOKEN": "the app's Basic Information page, 'App-Level Tokens', with the "
     "connections:write scope (xapp-...)",
     "SLACK_SIGNING_SECRET": "the app's Basic Information page, 'App Credentials', 'Signing Secret'",
+    "SLACK_CLIENT_ID": "the app's Basic Information page, 'App Credentials', 'Client ID'",
+    "SLACK_CLIENT_SECRET": "the app's Basic Information page, 'App Credentials', 'Client Secret'",
 }
 OFFLINE_SETTINGS = ("LOG_LEVEL", "TIPS_PATH")
 _PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
+_CLIENT_ID_SHAPE = re.compile(r"[0-9]+\.[0-9]+")  # Slack's client ids: digits.digits
 # Slack's tokens and signing secrets are printable ASCII without spaces; anything
 # else is a copy-and-paste accident that would otherwise fail deep in an HTTP header.
 _SECRET_SHAPE = re.compile(r"[!-~]+")
@@ -68,9 +84,19 @@ class Secret:
     __str__ = __repr__
 
 
+class Workspaces(StrEnum):
+    """How many workspaces this deployment serves."""
+
+    ONE = "one workspace"  # SLACK_BOT_TOKEN: the workspace the token belongs to
+    MANY = "many workspaces"  # OAuth: any workspace that installs it at /slack/install
+
+
 @dataclass(frozen=True)
 class Settings:
+    workspaces: Workspaces = Workspaces.ONE
     bot_token: Secret = Secret("")
+    client_id: str = ""  # public (it is in every install link), but only set in MANY mode
+    client_secret: Secret = Secret("")
     signing_secret: Secret = Secret("")
     app_token: Secret = Secret("")
     tips_path: Path = Path("content/tips.yaml")
@@ -89,6 +115,16 @@ class Settings:
     web_concurrency: int = 2
     web_threads: int = 2
 
+    def describe(self, mode: str) -> str:
+        """One log line on how this process runs, without a secret."""
+        if self.workspaces is Workspaces.MANY:
+            return (
+                f"many workspaces: Slack OAuth with client id {self.client_id}; each workspace's "
+                "token comes from its installation; install page /slack/install"
+            )
+        transport = {"socket": "over Socket Mode", "http": "over HTTP"}.get(mode, "")
+        return f"one workspace: the bot token in SLACK_BOT_TOKEN {transport}".rstrip()
+
 
 def _seconds(raw: str | None, *, default: float) -> float | None:
     """A duration in seconds from 0 to an hour; None when it is not one."""
@@ -103,7 +139,15 @@ def _seconds(raw: str | None, *, default: float) -> float | None:
 
 def _secret_problems(env: Mapping[str, str]) -> list[str]:
     problems = []
+    client_id = env.get("SLACK_CLIENT_ID")
+    if client_id and not _CLIENT_ID_SHAPE.fullmatch(client_id):
+        problems.append(
+            "SLACK_CLIENT_ID does not look right: it is digits, a dot and digits, like "
+            f"1234567890.0987654321. Get it from {WHERE['SLACK_CLIENT_ID']}."
+        )
     for name in WHERE:
+        if name == "SLACK_CLIENT_ID":
+            continue
         value = env.get(name)
         if not value:
             continue
@@ -146,11 +190,57 @@ def credentials_configured(environ: Mapping[str, str]) -> bool:
     return any((environ.get(name) or "").strip() for name in CREDENTIALS)
 
 
+def workspaces_of(env: Mapping[str, str], *, mode: str) -> Workspaces:
+    """One workspace or many, from the credentials set; SettingsError with one message
+    for a mixture that makes no sense."""
+    has = {name: bool(env.get(name)) for name in (*WHERE, *OAUTH)}
+    if not (has["SLACK_CLIENT_ID"] or has["SLACK_CLIENT_SECRET"]):
+        return Workspaces.ONE
+    choose = (
+        "pmtip serves either one workspace (SLACK_BOT_TOKEN) or many (SLACK_CLIENT_ID, "
+        "SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET, each workspace installing it at "
+        "/slack/install)"
+    )
+    if has["SLACK_BOT_TOKEN"]:
+        mixture = f"SLACK_BOT_TOKEN is set together with {_set(has, OAUTH)}: {choose}."
+        raise SettingsError([f"{mixture} Unset SLACK_BOT_TOKEN or {_set(has, OAUTH)}."])
+    if has["SLACK_APP_TOKEN"] or mode == "socket":
+        raise SettingsError(
+            [
+                f"{_set(has, OAUTH)} {'is' if sum(has[n] for n in OAUTH) == 1 else 'are'} "
+                "set, for many workspaces, which Slack serves only over HTTP (a distributed "
+                "app cannot use Socket Mode): unset SLACK_APP_TOKEN and run `python -m bot "
+                "http`; or, for one workspace over Socket Mode, unset "
+                f"{_set(has, OAUTH)} and set SLACK_BOT_TOKEN."
+            ]
+        )
+    if not (has["SLACK_CLIENT_ID"] and has["SLACK_CLIENT_SECRET"]):
+        missing = "SLACK_CLIENT_SECRET" if has["SLACK_CLIENT_ID"] else "SLACK_CLIENT_ID"
+        raise SettingsError(
+            [
+                f"{_set(has, OAUTH)} is set without {missing}: the two go together, for "
+                f"many workspaces. Get {missing} from {WHERE[missing]}, or unset "
+                f"{_set(has, OAUTH)} to serve one workspace with SLACK_BOT_TOKEN."
+            ]
+        )
+    return Workspaces.MANY
+
+
+def _set(has: Mapping[str, bool], names: tuple[str, ...]) -> str:
+    return " and ".join(name for name in names if has[name])
+
+
 def load_settings(environ: Mapping[str, str], *, mode: str) -> Settings:
     """Settings for running in `mode` (a key of REQUIRED), or SettingsError."""
     env = {k: v.strip() for k, v in environ.items() if isinstance(v, str)}
+    workspaces = Workspaces.ONE
+    if mode not in ("offline", "playground"):  # neither ever talks to a real Slack
+        workspaces = workspaces_of(env, mode=mode)
+    required = REQUIRED[mode]
+    if workspaces is Workspaces.MANY:
+        required = REQUIRED_MANY.get(mode, required)
     problems: list[str] = []
-    for name in REQUIRED[mode]:
+    for name in required:
         if not env.get(name):
             problems.append(f"{name} is not set. Get it from {WHERE[name]}.")
     problems += _secret_problems(env)
@@ -170,8 +260,12 @@ def load_settings(environ: Mapping[str, str], *, mode: str) -> Settings:
         problems = [p for p in problems if p.startswith(OFFLINE_SETTINGS)]
     if problems:
         raise SettingsError(problems)
+    many = workspaces is Workspaces.MANY
     return Settings(
+        workspaces=workspaces,
         bot_token=Secret(env.get("SLACK_BOT_TOKEN", "")),
+        client_id=env.get("SLACK_CLIENT_ID", "") if many else "",
+        client_secret=Secret(env.get("SLACK_CLIENT_SECRET", "") if many else ""),
         signing_secret=Secret(env.get("SLACK_SIGNING_SECRET", "")),
         app_token=Secret(env.get("SLACK_APP_TOKEN", "")),
         tips_path=Path(env.get("TIPS_PATH") or "content/tips.yaml"),

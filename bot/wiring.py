@@ -25,8 +25,8 @@ from bot.core import grammar
 from bot.core.catalogue import Catalogue
 from bot.core.feedback import Vote
 from bot.core.slot_outcomes import PostNowResult
-from bot.settings import Settings
-from bot.slack.app import build_bolt_app
+from bot.settings import Settings, Workspaces
+from bot.slack.app import Installs, build_bolt_app
 from bot.slack.client import web_client
 from bot.slack.commands import Handlers, Route, route
 from bot.slack.handlers.admin import Admin
@@ -42,13 +42,20 @@ from bot.slack.listeners.buttons import (
 )
 from bot.slack.listeners.home import home_opened_listener, topic_button_listener
 from bot.slack.listeners.pmtip import pmtip_listener
+from bot.slack.listeners.uninstall import (
+    rows_not_keyed_yet,
+    tokens_revoked_listener,
+    uninstalled_listener,
+)
 from bot.slack.listeners.votes import vote_listener
 from bot.slack.recent import RecentTips
+from bot.slack.request_token import ContextExecutor
 from bot.slack.routes import Listeners
 from bot.slack.users import Users
 from bot.slack.web import AsgiApp, create_asgi_app
 from bot.store import Store, open_store
 from bot.store.base import Subscription
+from bot.store.sql.store import SqlStore
 from bot.weekly.post_due import post_due, post_now
 from bot.weekly.report import DeliveryReport
 from bot.weekly.ticker import WeeklyTicker
@@ -66,15 +73,35 @@ def utc_now() -> datetime:
 
 def listener_client(settings: Settings) -> WebClient:
     """For listeners: the client retries a refused connection, a 429 and a 5xx itself."""
-    return web_client(
-        token=settings.bot_token.reveal(), base_url=settings.slack_api_base_url, retries=True
-    )
+    return _client(settings, retries=True)
 
 
 def posting_client(settings: Settings) -> WebClient:
     """For the weekly post: no retry handlers; bot.weekly decides (bot.core.delivery_rules)."""
-    return web_client(
-        token=settings.bot_token.reveal(), base_url=settings.slack_api_base_url, retries=False
+    return _client(settings, retries=False)
+
+
+def _client(settings: Settings, *, retries: bool) -> WebClient:
+    # With many workspaces a client has no token of its own: it uses the request's.
+    many = settings.workspaces is Workspaces.MANY
+    token, url = settings.bot_token.reveal(), settings.slack_api_base_url
+    return web_client(token=token, base_url=url, retries=retries, per_request=many)
+
+
+def installs_of(settings: Settings, *, store: Store, client: WebClient) -> Installs | None:
+    """Many workspaces: Bolt's OAuth on pmtip's database, its calls through `client`."""
+    if settings.workspaces is Workspaces.ONE:
+        return None
+    from bot.slack.oauth import open_installs  # SQLAlchemy's asyncio too: only when used
+
+    if not isinstance(store, SqlStore):  # pragma: no cover - there is one implementation
+        raise TypeError("the installation store needs pmtip's SQL store")
+    return open_installs(
+        engine=store.engine,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret.reveal(),
+        client=client,
+        base_url=settings.slack_api_base_url,
     )
 
 
@@ -125,6 +152,7 @@ class Parts:
     reloader: Reloader  # polls the tips file; started per process (see start_worker)
     # Its threads start on first use, so a gunicorn worker makes its own after the fork.
     background: ThreadPoolExecutor
+    installs: Installs | None = None  # many workspaces: installations, OAuth, tokens
 
 
 def build_parts(
@@ -134,10 +162,11 @@ def build_parts(
     posting = posting_client(settings)
     catalogue = catalogue_source(settings, now=now)
     users = Users(client, admin_ids=settings.admin_user_ids)
+    store = store_of(settings)
     return Parts(
         settings=settings,
         now=now,
-        store=store_of(settings),
+        store=store,
         catalogue=catalogue,
         client=client,
         posting_client=posting,
@@ -151,7 +180,9 @@ def build_parts(
             notify=AdminNotices(client, directory=users),
             ledger=NoticeLedger.for_this_start(),
         ),
-        background=ThreadPoolExecutor(max_workers=BACKGROUND_THREADS, thread_name_prefix="pmtip"),
+        # Each task runs in its submitter's context: a request's token goes with it.
+        background=ContextExecutor(max_workers=BACKGROUND_THREADS, thread_name_prefix="pmtip"),
+        installs=installs_of(settings, store=store, client=client),
     )
 
 
@@ -226,7 +257,14 @@ def listeners(parts: Parts) -> Listeners:
         now=parts.now,
         catchup_hours=parts.settings.catchup_hours,
     )
+    uninstalled = revoked = None
+    if parts.installs is not None:
+        store, forget = parts.installs.store, rows_not_keyed_yet  # SEAM: store.delete_workspace
+        uninstalled = uninstalled_listener(installations=store, forget_data=forget)
+        revoked = tokens_revoked_listener(installations=store, forget_data=forget)
     return Listeners(
+        app_uninstalled=uninstalled,
+        tokens_revoked=revoked,
         pmtip=pmtip_listener(route=route_command, background=parts.background),
         share=share_listener(catalogue=catalogue),
         another=another_listener(catalogue=catalogue, recent=recent, rng=rng),
@@ -248,6 +286,9 @@ def build_app(parts: Parts, *, socket_mode: bool = False) -> App:
         socket_mode=socket_mode,
         listeners=listeners(parts),
         on_every_request=parts.reloader.ensure_started,
+        installs=parts.installs,
+        # Bolt's lazy listeners, in the request's context (its token) too.
+        lazy_executor=ContextExecutor(max_workers=5) if parts.installs else None,
     )
 
 

@@ -52,12 +52,15 @@ LONG_MODULES = {
     # One parser of Slack's mrkdwn, as Slack reads it: its rules read best together.
     "bot/core/mrkdwn.py": 340,
     # The object graph of every kind of process (the playground's too), in one place
-    # by design.
-    "bot/wiring.py": 375,
+    # by design, for one workspace and for many (OAuth: bot.slack.oauth builds its parts).
+    "bot/wiring.py": 400,
+    # Every setting's check with where to get its value, and the two ways to run (one
+    # workspace or many) with the one message for a mixture of them.
+    "bot/settings.py": 360,
     # The command line: a parser and a runner for each of its ten subcommands, each a
     # few lines of arguments, settings, wiring and exit codes (`run` picks the bot or
     # the playground).
-    "bot/__main__.py": 345,
+    "bot/__main__.py": 360,
 }
 
 FUNCTION_LINES_MAX = 50

@@ -42,7 +42,37 @@ def test_missing_settings_stop_the_bot_with_exit_2_and_no_traceback():
     assert "super-secret-value" not in result.stdout + result.stderr
 
 
-def test_oauth_variables_are_dropped_so_bolt_stays_single_workspace(monkeypatch, caplog):
+def test_a_bot_token_beside_the_oauth_credentials_stops_with_exit_2_and_one_message():
+    result = run(
+        "http",
+        env={
+            "SLACK_BOT_TOKEN": "xoxb-super-secret-value",
+            "SLACK_CLIENT_ID": "1234.5678",
+            "SLACK_CLIENT_SECRET": "client-secret-value",
+            "SLACK_SIGNING_SECRET": "signing-secret-value",
+        },
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("pmtip cannot start") and len(lines) == 2, result.stderr
+    assert "either one workspace (SLACK_BOT_TOKEN) or many" in lines[1]
+    assert "secret-value" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_socket_mode_with_the_oauth_credentials_stops_and_says_to_use_http():
+    result = run(
+        "socket",
+        env={"SLACK_CLIENT_ID": "1234.5678", "SLACK_CLIENT_SECRET": "client-secret-value"},
+    )
+    assert result.returncode == 2
+    assert "python -m bot http" in result.stderr and "Socket Mode" in result.stderr
+    assert "client-secret-value" not in result.stderr
+
+
+def test_the_playground_drops_the_oauth_variables_so_bolt_stays_single_workspace(
+    monkeypatch, caplog
+):
     from bot.__main__ import _ignore_oauth_variables
 
     monkeypatch.setenv("SLACK_CLIENT_ID", "123.456")

@@ -84,3 +84,53 @@ def test_the_app_has_the_command_interactivity_home_tab_and_socket_mode():
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     assert features["bot_user"]["display_name"] == "pmtip"
+
+
+# -- manifest-distribution.yml: many workspaces ------------------------------------------
+
+DISTRIBUTION = yaml.safe_load(Path("manifest-distribution.yml").read_text(encoding="utf-8"))
+
+
+def test_the_distributed_app_asks_for_the_same_minimal_scopes_as_the_code_installs_with():
+    from bot.slack.installations import BOT_SCOPES
+
+    granted = DISTRIBUTION["oauth_config"]["scopes"]["bot"]
+    assert granted == MANIFEST["oauth_config"]["scopes"]["bot"]
+    assert set(granted) == scopes_the_code_needs()
+    assert set(BOT_SCOPES) == set(granted)  # what "Add to Slack" asks each workspace for
+    assert "user" not in DISTRIBUTION["oauth_config"]["scopes"]  # no user tokens are kept
+
+
+def test_the_distributed_app_is_http_only_with_an_oauth_redirect_and_the_uninstall_events():
+    settings, features = DISTRIBUTION["settings"], DISTRIBUTION["features"]
+    assert settings["socket_mode_enabled"] is False  # Slack: no Socket Mode when distributed
+    (redirect,) = DISTRIBUTION["oauth_config"]["redirect_urls"]
+    assert redirect == "https://YOUR-HOST/slack/oauth_redirect"
+    urls = [
+        settings["event_subscriptions"]["request_url"],
+        settings["interactivity"]["request_url"],
+        *(command["url"] for command in features["slash_commands"]),
+    ]
+    assert urls == ["https://YOUR-HOST/slack/events"] * 3
+    events = settings["event_subscriptions"]["bot_events"]
+    assert set(events) == {"app_home_opened", "app_uninstalled", "tokens_revoked"}
+
+
+def test_the_distributed_app_is_the_same_app_otherwise():
+    for part in ("display_information",):
+        assert DISTRIBUTION[part] == MANIFEST[part]
+    same = DISTRIBUTION["features"] | {"slash_commands": None}
+    assert same == MANIFEST["features"] | {"slash_commands": None}
+    (mine,), (theirs,) = (
+        DISTRIBUTION["features"]["slash_commands"],
+        MANIFEST["features"]["slash_commands"],
+    )
+    assert {k: v for k, v in mine.items() if k != "url"} == {
+        k: v for k, v in theirs.items() if k != "url"
+    }
+
+
+def test_the_routes_answer_the_events_the_distributed_app_subscribes_to():
+    routes = Path("bot/slack/routes.py").read_text(encoding="utf-8")
+    for event in DISTRIBUTION["settings"]["event_subscriptions"]["bot_events"]:
+        assert f'app.event("{event}")' in routes

@@ -40,7 +40,8 @@ HISTORY_UNREADABLE = "could not check Slack's history"
 
 @dataclass(frozen=True, slots=True)
 class DeliveryPolicy:
-    workers: int = 8
+    workers: int = 16  # posts in flight at once, over all workspaces
+    per_workspace: int = 8  # of them, at most this many to one workspace
     attempts: int = 3  # posts per slot per run when Slack times out or answers 5xx
     backoff_seconds: float = 1.0  # doubled after each such failure
     rate_limit_waits: int = 5  # 429s per slot per run before leaving it for the next tick
@@ -105,6 +106,7 @@ class RetryAfter:
     seconds: float
     tries: Tries
     reason: str
+    whole_workspace: bool = False  # a 429: Slack's limits are per workspace, so all of it waits
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +162,9 @@ def after_failed_post(
         waits = tries.rate_waits + 1
         if waits > policy.rate_limit_waits or failure.retry_after > policy.max_retry_after:
             return Release(f"rate limited (Retry-After {failure.retry_after:g}s)")
-        return RetryAfter(failure.retry_after, replace(tries, rate_waits=waits), "rate limited")
+        return RetryAfter(
+            failure.retry_after, replace(tries, rate_waits=waits), "rate limited", True
+        )
     if failure.code in PAUSING_ERRORS:
         return Pause(failure.code)
     if failure.code in FATAL_ERRORS:

@@ -14,13 +14,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.authorization.authorize import Authorize
 from slack_bolt.middleware import Middleware
+from slack_bolt.oauth import OAuthFlow
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import InstallationStore
 
+from bot.core.workspace import Workspace
 from bot.slack import routes
+from bot.slack.request_token import RequestToken
 from bot.slack.routes import Listeners
+
+
+@dataclass(frozen=True)
+class Installs:
+    """Many workspaces: the install flow, how a request finds its workspace's token,
+    and how the clock does (bot.slack.oauth.open_installs builds them)."""
+
+    flow: OAuthFlow
+    authorize: Authorize
+    store: InstallationStore
+    token_for: Callable[[Workspace], str | None]
 
 
 class _OnEveryRequest(Middleware):
@@ -53,7 +71,11 @@ def build_bolt_app(
     socket_mode: bool,
     listeners: Listeners,
     on_every_request: Callable[[], None],
+    installs: Installs | None = None,
+    lazy_executor: Executor | None = None,
 ) -> App:
+    """The app for one workspace (the client's token), or for every workspace that
+    installed it (`installs`: each request gets its workspace's token)."""
     bolt_logger = logging.getLogger("bot.bolt")
     if not any(isinstance(f, _QuietTokenNotice) for f in bolt_logger.filters):
         bolt_logger.addFilter(_QuietTokenNotice())
@@ -63,7 +85,13 @@ def build_bolt_app(
         process_before_response=True,
         request_verification_enabled=not socket_mode,
         logger=bolt_logger,
+        listener_executor=lazy_executor,
+        oauth_flow=installs.flow if installs else None,
+        authorize=installs.authorize if installs else None,  # type: ignore[arg-type]  # Bolt takes an Authorize too
+        installation_store=installs.store if installs else None,
     )
     app.use(_OnEveryRequest(on_every_request))
+    if installs is not None:
+        app.use(RequestToken())
     routes.register(app, listeners)
     return app

@@ -16,11 +16,16 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import RetryHandler
 
+from bot.slack.request_token import RequestTokenClient
+
 RETRIES = 2  # per call, for each of the three kinds of failure
 
 
-def web_client(*, token: str, base_url: str | None, retries: bool, timeout: int = 10) -> WebClient:
-    """A client aimed at Slack, or at the stand-in `base_url` names (SLACK_API_BASE_URL)."""
+def web_client(
+    *, token: str, base_url: str | None, retries: bool, timeout: int = 10, per_request: bool = False
+) -> WebClient:
+    """A client aimed at Slack, or at the stand-in `base_url` names (SLACK_API_BASE_URL).
+    `per_request` (many workspaces): in a request, it calls with the request's token."""
     handlers: list[RetryHandler] = (
         [
             ConnectionErrorRetryHandler(max_retry_count=RETRIES),
@@ -30,7 +35,8 @@ def web_client(*, token: str, base_url: str | None, retries: bool, timeout: int 
         if retries
         else []
     )
-    return WebClient(
+    kind = RequestTokenClient if per_request else WebClient
+    return kind(
         token=token or None,
         base_url=base_url or WebClient.BASE_URL,
         timeout=timeout,

@@ -36,6 +36,9 @@ class Listeners:
     vote_not_for_me: Listener
     home_opened: Listener
     home_topic: Listener
+    # Many workspaces only (bot.slack.listeners.uninstall); None with one workspace.
+    app_uninstalled: Listener | None = None
+    tokens_revoked: Listener | None = None
 
 
 def _ack_now(ack: Ack) -> None:
@@ -56,4 +59,9 @@ def register(app: App, listeners: Listeners) -> None:
     for action_id, listener in buttons:
         app.action(action_id)(ack=_ack_now, lazy=[listener])
     app.event("app_home_opened")(ack=_ack_now, lazy=[listeners.home_opened])
+    # Inline, before the answer: the workspace is forgotten within the request.
+    if listeners.app_uninstalled is not None:
+        app.event("app_uninstalled")(listeners.app_uninstalled)
+    if listeners.tokens_revoked is not None:
+        app.event("tokens_revoked")(listeners.tokens_revoked)
     app.error(answer_failure)

@@ -6,6 +6,10 @@ a socket, not a thread. Bodies over a megabyte are refused from their
 Content-Length before any of them is read; `/healthz` answers the platform; the
 signature is checked before the body is parsed (bot.slack.verified_request); and no
 exception becomes a 500 or a traceback page.
+
+With many workspaces, the two OAuth pages (`/slack/install`, `/slack/oauth_redirect`)
+are served here too: unsigned GETs, so they go straight to Bolt's OAuth flow, on the
+same threads, never through the signature check or the body parser.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
+from bot.slack.request_token import in_own_context
 from bot.slack.verified_request import Refusal, verified_request
 
 log = logging.getLogger(__name__)
@@ -39,6 +44,7 @@ class Reply:
     status: int
     body: str
     content_type: str = "text/plain; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()  # more: Set-Cookie, Location, Cache-Control
 
 
 def create_asgi_app(app: App, *, signing_secret: str, threads: int) -> AsgiApp:
@@ -54,7 +60,17 @@ def create_asgi_app(app: App, *, signing_secret: str, threads: int) -> AsgiApp:
         if scope["type"] != "http":
             return  # pmtip speaks no WebSocket
         headers = _headers(scope)
-        reply = _route(scope["method"], scope["path"], headers)
+        method, path = scope["method"], scope["path"]
+        query = scope.get("query_string", b"").decode("latin-1")
+        loop = asyncio.get_running_loop()
+        reply: Reply | None
+        if path in slack.oauth_paths:  # an unsigned GET from a browser: no body to read
+            reply = Reply(405, "GET only")
+            if method == "GET":
+                reply = await loop.run_in_executor(pool, slack.oauth_page, path, query, headers)
+            await _send(send, reply, head_only=False)
+            return
+        reply = _route(method, path, headers)
         if reply is None:
             body = await _read_body(receive)
             if body is None:
@@ -62,10 +78,8 @@ def create_asgi_app(app: App, *, signing_secret: str, threads: int) -> AsgiApp:
             if len(body) > MAX_BODY_BYTES:  # sent without a Content-Length
                 reply = Reply(413, "request body too large")
             else:
-                query = scope.get("query_string", b"").decode("latin-1")
-                loop = asyncio.get_running_loop()
                 reply = await loop.run_in_executor(pool, slack.answer, body, headers, query)
-        await _send(send, reply, head_only=scope["method"] == "HEAD")
+        await _send(send, reply, head_only=method == "HEAD")
 
     return application
 
@@ -126,6 +140,10 @@ async def _send(send: Send, reply: Reply, *, head_only: bool) -> None:
             "headers": [
                 (b"content-type", reply.content_type.encode("latin-1")),
                 (b"content-length", str(len(data)).encode()),
+                *(
+                    (name.encode("latin-1"), value.encode("latin-1"))
+                    for name, value in reply.headers
+                ),
             ],
         }
     )
@@ -138,6 +156,25 @@ class SlackEndpoint:
     def __init__(self, app: App, *, signing_secret: str) -> None:
         self._app = app
         self._verifier = SignatureVerifier(signing_secret)
+        flow = app.oauth_flow
+        self.oauth_paths: dict[str, Callable[[BoltRequest], BoltResponse]] = (
+            {}
+            if flow is None
+            else {
+                flow.install_path: flow.handle_installation,
+                flow.redirect_uri_path: flow.handle_callback,
+            }
+        )
+
+    def oauth_page(self, path: str, query: str, headers: dict[str, str]) -> Reply:
+        """The install page, or the outcome of an install (Bolt checks the state)."""
+        try:
+            request = BoltRequest(body="", query=query, headers=dict(headers.items()))
+            response = self.oauth_paths[path](request)
+        except Exception:  # a database that is down, say: a page that says so, no traceback
+            log.exception("the OAuth page %s failed", path)
+            return Reply(503, "pmtip could not complete this; try again in a minute.")
+        return _page_reply(response)
 
     def answer(self, raw: bytes, headers: dict[str, str], query: str) -> Reply:
         try:
@@ -156,9 +193,22 @@ class SlackEndpoint:
             if request.status == 401:
                 return Reply(401, INVALID_SIGNATURE, "application/json")
             return Reply(request.status, "bad request")
-        response = self._app.dispatch(request)
+        response = in_own_context(self._app.dispatch, request)  # its token stays with it
         content_type = next(iter(response.headers.get("content-type", ())), "text/plain")
         return Reply(response.status, response.body, content_type)
+
+
+def _page_reply(response: BoltResponse) -> Reply:
+    """Bolt's answer to an OAuth page as a Reply, its cookies and redirect kept."""
+    content_type = next(iter(response.headers.get("content-type", ())), "text/html")
+    extra = [
+        (name, value)
+        for name in ("set-cookie", "location")
+        for value in response.headers.get(name, ())
+    ]
+    # The install page carries a one-time state: no cache may keep or share it.
+    extra += [("cache-control", "no-store"), ("x-content-type-options", "nosniff")]
+    return Reply(response.status, response.body, content_type, tuple(extra))
 
 
 def serve(

@@ -38,6 +38,7 @@ from bot.core.render.tips import weekly_insight
 from bot.core.slot_outcomes import Result
 from bot.store.base import StoreError, Subscription
 from bot.weekly.history import look_for_post
+from bot.weekly.pool import HoldLane
 from bot.weekly.run import Run
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,14 @@ class Job:
 
     def __init__(self, run: Run) -> None:
         self.run = run
+
+    @property
+    def lane(self) -> str:
+        """The workspace posted to: Slack's rate limits and token errors are per workspace."""
+        return self.run.lane_of(self.subscription())
+
+    def subscription(self) -> Subscription:
+        raise NotImplementedError
 
     def step(self) -> float | None:
         try:
@@ -90,6 +99,9 @@ class PostJob(Job):
         super().__init__(run)
         self.post = post
 
+    def subscription(self) -> Subscription:
+        return self.post.sub
+
     def label(self) -> str:
         return f"{self.post.sub.channel_id} {self.post.slot_key}"
 
@@ -98,7 +110,7 @@ class PostJob(Job):
 
     def attempt(self) -> float | None:
         run, post = self.run, self.post
-        if (halted := run.halted()) is not None:
+        if (halted := run.halted(self.lane)) is not None:
             return self.carry_out(when_halted(halted, tries=post.tries))
         if post.token is None and not self._claim():
             return None
@@ -142,16 +154,15 @@ class PostJob(Job):
         """Do what the rules decided; seconds to wait when they say to try again."""
         post = self.post
         match decision:
-            case RetryAfter(seconds=seconds, tries=tries, reason=reason):
+            case RetryAfter(seconds=seconds, tries=tries, reason=reason, whole_workspace=whole):
                 post.tries = tries
                 self.run.report.count_retry()
                 log.info("%s: %s; retrying in %gs", self.label(), reason, seconds)
-                return seconds
+                return HoldLane(seconds) if whole else seconds
             case Pause(code=code):
                 self._pause(code)
             case StopRun(code=code):
-                self.run.stop.set()
-                log.error("Slack refused the bot token (%s); stopping this run", code)
+                self.run.stop_lane(self.lane, code)
                 self._release(code)
             case Release(reason=reason):
                 self._release(reason)

@@ -20,6 +20,7 @@ queue until its Retry-After has passed, freeing the worker for other channels.
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from datetime import datetime
 
@@ -74,8 +75,12 @@ def post_due(
         identity=identity or BotIdentity(client),
         cancel=cancel or threading.Event(),
     )
-    jobs = reconcile_jobs(run) + due_jobs(run)
-    run_jobs(jobs, workers=policy.workers, clock=clock or SystemClock())
+    run_jobs(
+        _shuffled(reconcile_jobs(run)) + _shuffled(due_jobs(run)),
+        workers=policy.workers,
+        per_lane=policy.per_workspace,
+        clock=clock or SystemClock(),
+    )
     log.info("post-due at %s: %s", now.isoformat(), report.summary())
     return report
 
@@ -112,12 +117,20 @@ def post_now(
     job = claim_job(run, subscription, slot, replace_settled=bool(existing))
     if job is None:
         return PostNowResult(False, report.failed[0].detail if report.failed else "")
-    run_jobs([job], workers=1, clock=clock or SystemClock())
+    run_jobs([job], workers=1, per_lane=1, clock=clock or SystemClock())
     if done := report.first(Result.POSTED, Result.RECONCILED):
         return PostNowResult(True, "Posted this week's insight.", done[1])
     if left := report.first(Result.PAUSED, Result.FAILED, Result.TAKEN, Result.SKIPPED):
         return PostNowResult(False, left[1].detail, left[1])
     return PostNowResult(False, "Nothing was posted.")  # pragma: no cover
+
+
+def _shuffled(jobs: list[Job]) -> list[Job]:
+    """The jobs in a random order, so that clock processes running at once start in
+    different places and share the work: a claim is a unique insert that never waits,
+    so a clock that loses one simply moves on (no duplicate, no lock held)."""
+    random.SystemRandom().shuffle(jobs)
+    return jobs
 
 
 def reconcile_jobs(run: Run) -> list[Job]:

@@ -34,6 +34,9 @@ class ReconcileJob(Job):
         self.token = claim.claim_token or ""  # reconcile_jobs takes claims only
         self.then: PostJob | None = None  # the post, once the claim is taken over
 
+    def subscription(self) -> Subscription:
+        return self.sub
+
     def label(self) -> str:
         return f"{self.sub.channel_id} {self.claim.slot_key}"
 

@@ -3,6 +3,7 @@ catalogue, the instant, the report) and whether it must stop starting posts."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,8 @@ from bot.slack.identity import BotIdentity
 from bot.store.base import Store, Subscription
 from bot.weekly.report import DeliveryReport
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Run:
@@ -28,14 +31,31 @@ class Run:
     report: DeliveryReport
     identity: BotIdentity  # whose messages count as our posts
     cancel: threading.Event = field(default_factory=threading.Event)  # shutting down
-    stop: threading.Event = field(default_factory=threading.Event)  # Slack refused the token
+    # Workspaces whose token Slack refused in this run: no other post is started there.
+    # One workspace's broken token never stops the others'.
+    stopped: dict[str, str] = field(default_factory=dict)
+    _stopping: threading.Lock = field(default_factory=threading.Lock)
 
-    def halted(self) -> str | None:
+    def lane_of(self, sub: Subscription) -> str:
+        """The workspace a subscription posts to (its lane in the pool)."""
+        return ""
+
+    def halted(self, lane: str) -> str | None:
         if self.cancel.is_set():
             return "not attempted: the process is stopping"
-        if self.stop.is_set():
+        if lane in self.stopped:
             return "not attempted: Slack refused the bot's token"
         return None
+
+    def stop_lane(self, lane: str, code: str) -> None:
+        with self._stopping:
+            first = lane not in self.stopped
+            self.stopped.setdefault(lane, code)
+        if first:
+            where = f"workspace {lane}" if lane else "this workspace"
+            log.error(
+                "Slack refused the bot token for %s (%s); no more posts there this run", where, code
+            )
 
     def add(
         self,

@@ -51,12 +51,17 @@ UNKNOWN = "outcome unknown, checked again after the lease"
 UNREAD = "could not check Slack's history"
 
 
+def held(seconds: float) -> RetryAfter:
+    """A 429's wait, which holds back the whole workspace."""
+    return RetryAfter(seconds, Tries(0, 1), "rate limited", whole_workspace=True)
+
+
 @pytest.mark.parametrize(
     ("failure", "tries", "expected"),
     [
         # 429: wait out Retry-After, unless it is too long or came too often
-        (refused(429, "ratelimited", 3.0), FRESH, retry(3.0, Tries(0, 1), "rate limited")),
-        (refused(429, "ratelimited", 60.0), FRESH, retry(60.0, Tries(0, 1), "rate limited")),
+        (refused(429, "ratelimited", 3.0), FRESH, held(3.0)),
+        (refused(429, "ratelimited", 60.0), FRESH, held(60.0)),
         (refused(429, "ratelimited", 61.0), FRESH, Release("rate limited (Retry-After 61s)")),
         (refused(429, "ratelimited", 1.0), WAITED_5, Release("rate limited (Retry-After 1s)")),
         # the channel cannot receive: pause it

@@ -152,6 +152,9 @@ class RunningApp:
         finally:
             connection.close()
 
+    def get(self, path: str, headers: Mapping[str, str] | None = None) -> HttpReply:
+        return self.request("GET", path, b"", headers)
+
     def post(self, body: bytes, headers: Mapping[str, str]) -> HttpReply:
         return self.request("POST", EVENTS_PATH, body, headers)
 

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 import yaml
 
 from tests.support.slack_arguments import argument_error
+from tests.support.slack_oauth import OAuthWorkspaces
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESPONSE_URL = "response_url"  # the `method` of a recorded post to a response_url
@@ -65,10 +66,12 @@ class _Channel:
     messages: list[dict[str, Any]] = field(default_factory=list)  # oldest first
 
 
-class FakeSlackApi:
-    """Start it (or use it as a context manager), then aim the app at `base_url`."""
+class FakeSlackApi(OAuthWorkspaces):
+    """Start it (or use it as a context manager), then aim the app at `base_url`.
+    Many workspaces: see tests/support/slack_oauth.py (installs, per-workspace tokens)."""
 
     def __init__(self, *, token: str | None = None) -> None:
+        self._init_oauth()
         self.token = token  # when set, any other bearer token is `invalid_auth`
         self.latency = 0.0  # seconds added to every call
         self.users: dict[str, dict[str, Any]] = {}  # user id -> fields over the default user
@@ -161,6 +164,10 @@ class FakeSlackApi:
         return self.wait_for(
             lambda c: c.method == RESPONSE_URL and c.name == name, count=count, timeout=timeout
         )
+
+    def team_of_call(self, call: Call) -> str | None:
+        """The workspace whose installed token made the call (None: another token)."""
+        return self.team_of_token(_bearer(call.headers, call.params))
 
     def clear(self) -> None:
         """Forget the calls recorded so far (faults, users and history stay)."""
@@ -257,6 +264,10 @@ class FakeSlackApi:
             handler = self._handlers.get(method)
         if handler is not None:
             return handler(params)
+        if method == "oauth.v2.access":
+            return 200, {}, self.oauth_v2_access(params, headers)
+        if method == "auth.test" and (found := self.auth_test_for(_bearer(headers, params))):
+            return 200, {}, found
         default = _DEFAULTS.get(method)
         if default is None:
             return 200, {}, {"ok": False, "error": "unknown_method"}
@@ -265,11 +276,13 @@ class FakeSlackApi:
     def _auth_error(
         self, headers: dict[str, str], params: dict[str, Any], method: str = ""
     ) -> str | None:
-        scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            token = str(params.get("token") or "")  # Slack also takes it as a parameter
+        if method == "oauth.v2.access":
+            return None  # the app's client id and secret, checked by its answer
+        token = _bearer(headers, params)
         if not token:
             return "not_authed"
+        if self.team_of_token(token) is not None:  # issued by an install: per workspace
+            return self.token_error(token)
         if method in _APP_TOKEN_METHODS:  # these take an app-level token, and only that
             return None if token.startswith("xapp-") else "not_allowed_token_type"
         if not token.startswith("xox") or (self.token is not None and token != self.token):
@@ -460,6 +473,13 @@ _DEFAULTS: dict[str, Callable[[FakeSlackApi, dict[str, Any]], dict[str, Any]]] =
     "views.publish": FakeSlackApi._views_publish,
     "chat.getPermalink": FakeSlackApi._get_permalink,
 }
+
+
+def _bearer(headers: dict[str, str], params: dict[str, Any]) -> str:
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        token = str(params.get("token") or "")  # Slack also takes it as a parameter
+    return token
 
 
 def manifest_bot_scopes() -> frozenset[str]:

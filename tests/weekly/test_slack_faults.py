@@ -33,10 +33,11 @@ def post_calls(api, channel: str):
 # -- 429 -----------------------------------------------------------------------------------
 
 
-def test_a_429_waits_for_retry_after_without_holding_up_other_channels(store, client, slack_api):
+def test_a_429_holds_back_its_workspace_until_retry_after(store, client, slack_api):
+    # Each channel gets one post, so a 429 in a fan-out is the workspace's limit, not a
+    # channel's: nothing more goes to that workspace until Retry-After has passed.
     subscribe_all(store, ["C0", "C1", "C2"])
     slack_api.fail("chat.postMessage", status=429, retry_after=1, when=to("C0"))
-    # One worker: if the wait held it, C1 and C2 would have to wait a second too.
     report = run(store, client, MONDAY_SLOT, policy=replace(FAST, workers=1))
 
     assert sorted(o.channel_id for o in report.posted) == ["C0", "C1", "C2"]
@@ -44,7 +45,7 @@ def test_a_429_waits_for_retry_after_without_holding_up_other_channels(store, cl
     assert (limited.status, retried.status) == (429, 200)
     assert retried.at - limited.at >= 1.0  # Retry-After respected
     others = post_calls(slack_api, "C1") + post_calls(slack_api, "C2")
-    assert all(call.at < limited.at + 0.9 for call in others)
+    assert not [c for c in others if limited.at < c.at < limited.at + 0.99]
     assert report.retries == 1
     assert_ledger_agrees_with_slack(store, slack_api)
 
