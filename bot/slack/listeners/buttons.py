@@ -24,6 +24,18 @@ RETIRED = "That tip has been retired from the catalogue."
 TOPIC_BUTTON = re.compile(rf"^{re.escape(blocks.TOPIC)}\.\d+$")
 
 
+def tip_buttons(
+    *, catalogue: CatalogueSource, recent: RecentTips, rng: random.Random
+) -> dict[str, Callable[..., None]]:
+    """The listeners of these buttons, by their names in bot.slack.routes.Listeners."""
+    return {
+        "share": share_listener(catalogue=catalogue),
+        "another": another_listener(catalogue=catalogue, recent=recent, rng=rng),
+        "show": show_listener(catalogue=catalogue),
+        "topic": topic_listener(catalogue=catalogue, recent=recent, rng=rng),
+    }
+
+
 def share_listener(*, catalogue: CatalogueSource) -> Callable[..., None]:
     def share(body: dict[str, Any], respond: Respond) -> None:
         click = BlockAction.parse(body)
