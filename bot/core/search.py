@@ -49,6 +49,7 @@ TIP_FIELDS: tuple[tuple[str, float, Callable[[Tip], str]], ...] = (
 # holds, and at least this long: shorter words have too many neighbours.
 TYPO_CUTOFF = 84.0
 TYPO_MIN_LENGTH = 4
+TYPO_MAX_LENGTH = 40  # no word is longer; a longer one is not worth remembering
 # How alike a query word and a topic's word must be for the topic to be offered
 # as close when nothing matched (rapidfuzz's ratio, 0-100).
 CLOSE_CUTOFF = 60.0
@@ -90,7 +91,10 @@ class SearchIndex:
         self._tip_fields = [
             _field([self._analyse(text(t)) for t in tips], weight) for _, weight, text in TIP_FIELDS
         ]
-        self._surface_words = [w for w in self._surface if len(w) >= TYPO_MIN_LENGTH]
+        # A typo is read as a word that means something, never as a stop word.
+        self._surface_words = [
+            w for w in self._surface if len(w) >= TYPO_MIN_LENGTH and w not in STOP_WORDS
+        ]
         self._known = {t for f in (*self._topic_fields, *self._tip_fields) for t in f.vocabulary}
         self._typos: dict[str, str | None] = {}
         # Each word that names a topic (slug, title, aliases, words) -> that topic.
@@ -144,7 +148,7 @@ class SearchIndex:
         term = stem(word)
         if term in self._known:
             return term
-        if len(word) < TYPO_MIN_LENGTH or not word.isalpha():
+        if not TYPO_MIN_LENGTH <= len(word) <= TYPO_MAX_LENGTH or not word.isalpha():
             return None
         if word not in self._typos:
             close = process.extractOne(

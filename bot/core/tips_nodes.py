@@ -87,7 +87,9 @@ class NodeChecker:
                 self.report(key, f"unknown key `{shown(name)}` {where}{hint}")
         return found
 
-    def text(self, node: yaml.Node, what: str, limit: int) -> str | None:
+    def text(self, node: yaml.Node, what: str, limit: int | None) -> str | None:
+        """The node's text, stripped; None (reported) when it is not text or empty,
+        and reported when longer than `limit` (None: the caller measures it)."""
         if isinstance(node, yaml.ScalarNode) and node.tag == _NULL:
             self.report(node, f"{what} is empty; write the text after the colon")
             return None
@@ -99,11 +101,13 @@ class NodeChecker:
         if not value:
             self.report(node, f"{what} must not be empty")
             return None
-        if len(value) > limit:
+        if limit is not None and len(value) > limit:
             self.report(node, f"{what} is {len(value)} characters; at most {limit} fit in Slack")
         return value
 
-    def text_list(self, node: yaml.Node, what: str, *, limit: int) -> list[tuple[yaml.Node, str]]:
+    def text_list(
+        self, node: yaml.Node, what: str, *, limit: int | None
+    ) -> list[tuple[yaml.Node, str]]:
         """A list of texts (a single text counts as a list of one), with each one's node."""
         if is_text(node):
             items = [node]

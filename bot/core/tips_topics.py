@@ -135,7 +135,7 @@ def _words(
     if entry is None:
         return []
     what = f"`words` of {label}"
-    found = checker.text_list(entry[1], what, limit=VOCABULARY_WORD_MAX + len(SHARED_MARK))
+    found = checker.text_list(entry[1], what, limit=None)  # measured without the mark
     words = []
     for node, written in found:
         shared = written.startswith(SHARED_MARK)

@@ -61,7 +61,7 @@ def test_a_word_that_is_another_topics_name_is_reported() -> None:
 
 def test_empty_overlong_and_non_text_words_are_reported_at_their_lines() -> None:
     text = with_words(
-        moat='    words: ["", {a: b}, 12, ' + "x" * 61 + ", '!!!']\n",
+        moat='    words: ["", {a: b}, 12, ' + "x" * 61 + ", +" + "y" * 200 + ", '!!!']\n",
         discovery="    words: []\n",
     )
     found = problems(text)
@@ -70,6 +70,7 @@ def test_empty_overlong_and_non_text_words_are_reported_at_their_lines() -> None
     assert "each entry of `words` of topic `moat` must not be empty" in messages
     assert "is a list or mapping" in messages
     assert "is not text" in messages
-    assert "is 61 characters" in messages
+    assert "is 61 characters" in messages and "is 200 characters" in messages
+    assert messages.count("characters") == 2  # each reported once, without the `+`
     assert "`!!!` in `words` of topic `moat` has no word search could match" in messages
     assert "`words` of topic `discovery` is an empty list" in messages
