@@ -334,3 +334,61 @@ def test_an_installation_that_cannot_be_saved_says_to_try_again(many, slack_api)
     reply = browser.install("T2")
     assert reply.status == 503
     assert "could not save the installation" in words(page(reply))
+
+
+# -- the clock, with tokens that rotate --------------------------------------------------
+
+
+def test_the_clock_refreshes_a_token_that_expired_since_the_last_week_and_posts_with_it(
+    many, slack_api
+):
+    from datetime import UTC, datetime, timedelta
+
+    from bot.core.workspace import Workspace
+    from bot.weekly.post_due import post_due
+    from bot.weekly.workspaces import workspace_slack
+    from tests.weekly.helpers import CATALOGUE, FAST, MONDAY_SLOT, subscribe_all
+
+    app, browser = many
+    slack_api.rotation, slack_api.token_lifetime = True, 3 * 3600  # beyond the 2 hours
+    for team in ("T2", "T3"):
+        assert browser.install(team).status == 200
+    first = {team: slack_api.tokens_of(team)[0] for team in ("T2", "T3")}
+    store, installs = app.parts.store, app.parts.installs
+    subscribe_all(store, ["CT2-1", "CT3-1"])
+    weekly = workspace_slack(token_for=installs.token_for, base_url=slack_api.base_url)
+    weekly.workspace_of = lambda sub: Workspace(sub.channel_id[1:3])  # SEAM until mdata
+
+    def week(n: int):
+        return post_due(
+            store=store,
+            client=app.parts.posting_client,
+            catalogue=CATALOGUE,
+            now=MONDAY_SLOT + timedelta(weeks=n),
+            catchup_hours=12,
+            policy=FAST,
+            workspaces=weekly,
+        )
+
+    assert len(week(0).posted) == 2
+    # A week later T2's token has expired: at Slack, and by the expiry it was saved with.
+    slack_api.expire("T2")
+    past = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=1)
+    with store.engine.begin() as conn:
+        for table in ("slack_installations", "slack_bots"):
+            conn.execute(
+                sqlalchemy.text(
+                    f"UPDATE {table} SET bot_token_expires_at = :t WHERE team_id = 'T2'"
+                ),
+                {"t": past},
+            )
+    installs.store.forget(enterprise_id=None, team_id="T2")  # as the cache's TTL would
+    slack_api.clear()
+    assert len(week(1).posted) == 2
+    refreshed = slack_api.tokens_of("T2")[-1]
+    assert refreshed != first["T2"] and slack_api.token_error(refreshed) is None
+    by_channel = {
+        c.params["channel"]: c.headers["authorization"] for c in slack_api.calls("chat.postMessage")
+    }
+    assert by_channel == {"CT2-1": f"Bearer {refreshed}", "CT3-1": f"Bearer {first['T3']}"}
+    assert ("T2", refreshed) in installations(app)  # saved for the web processes too
