@@ -48,6 +48,7 @@ from bot.slack.request_token import ContextExecutor
 from bot.slack.routes import Listeners
 from bot.slack.users import Users
 from bot.slack.web import AsgiApp, create_asgi_app
+from bot.slack.workspace import RequestWorkspace, adopt_own_rows, from_context, request_workspace
 from bot.store import Store, open_store
 from bot.store.base import Subscription
 from bot.store.sql.store import SqlStore
@@ -148,6 +149,8 @@ class Parts:
     # Its threads start on first use, so a gunicorn worker makes its own after the fork.
     background: ThreadPoolExecutor
     installs: Installs | None = None  # many workspaces: installations, OAuth, tokens
+    # Which workspace's rows a request reaches (bot.slack.workspace); see build_parts.
+    workspace_of: RequestWorkspace = from_context
 
 
 def build_parts(
@@ -158,6 +161,7 @@ def build_parts(
     catalogue = catalogue_source(settings, now=now)
     users = Users(client, admin_ids=settings.admin_user_ids)
     store = store_of(settings)
+    identity = BotIdentity(posting)
     return Parts(
         settings=settings,
         now=now,
@@ -165,7 +169,7 @@ def build_parts(
         catalogue=catalogue,
         client=client,
         posting_client=posting,
-        identity=BotIdentity(posting),
+        identity=identity,
         users=users,
         recent=RecentTips(),
         rng=rng or random.Random(),
@@ -178,6 +182,9 @@ def build_parts(
         # Each task runs in its submitter's context: a request's token goes with it.
         background=ContextExecutor(max_workers=BACKGROUND_THREADS, thread_name_prefix="pmtip"),
         installs=installs_of(settings, store=store, client=client),
+        workspace_of=request_workspace(
+            many=settings.workspaces is Workspaces.MANY, store=store, identity=identity
+        ),
     )
 
 
@@ -240,8 +247,15 @@ def listeners(parts: Parts) -> Listeners:
         return route(command, handlers=handlers)
 
     catalogue, recent, rng = parts.catalogue, parts.recent, parts.rng
+    workspace_of = parts.workspace_of
     votes = {
-        vote: vote_listener(vote=vote, catalogue=catalogue, store=parts.store, now=parts.now)
+        vote: vote_listener(
+            vote=vote,
+            catalogue=catalogue,
+            store=parts.store,
+            workspace_of=workspace_of,
+            now=parts.now,
+        )
         for vote in Vote
     }
     home = HomeTab(
@@ -260,13 +274,21 @@ def listeners(parts: Parts) -> Listeners:
     return Listeners(
         app_uninstalled=uninstalled,
         tokens_revoked=revoked,
-        pmtip=pmtip_listener(route=route_command, background=parts.background),
-        **buttons.tip_buttons(catalogue=catalogue, recent=recent, rng=rng),
+        pmtip=pmtip_listener(
+            route=route_command, background=parts.background, workspace_of=workspace_of
+        ),
+        **buttons.tip_buttons(
+            catalogue=catalogue, recent=recent, rng=rng, workspace_of=workspace_of
+        ),
         vote_useful=votes[Vote.USEFUL],
         vote_not_for_me=votes[Vote.NOT_FOR_ME],
-        home_opened=home_opened_listener(home=home),
+        home_opened=home_opened_listener(home=home, workspace_of=workspace_of),
         home_topic=topic_button_listener(
-            catalogue=catalogue, recent=recent, rng=rng, client=parts.client
+            catalogue=catalogue,
+            recent=recent,
+            rng=rng,
+            client=parts.client,
+            workspace_of=workspace_of,
         ),
     )
 
@@ -366,11 +388,12 @@ class ClockProcess:
 def clock_process(settings: Settings, *, now: Clock = utc_now) -> ClockProcess:
     store = store_of(settings)
     catalogue = catalogue_source(settings, now=now)
+    client = posting_client(settings)
+    if settings.workspaces is Workspaces.ONE:
+        adopt_own_rows(store=store, client=client)
     return ClockProcess(
         store=store,
-        ticker=ticker(
-            settings, store=store, client=posting_client(settings), catalogue=catalogue, now=now
-        ),
+        ticker=ticker(settings, store=store, client=client, catalogue=catalogue, now=now),
     )
 
 
@@ -391,8 +414,7 @@ class PostDueProcess:
 
 
 def post_due_process(settings: Settings) -> PostDueProcess:
-    return PostDueProcess(
-        store=store_of(settings),
-        client=posting_client(settings),
-        catchup_hours=settings.catchup_hours,
-    )
+    store, client = store_of(settings), posting_client(settings)
+    if settings.workspaces is Workspaces.ONE:
+        adopt_own_rows(store=store, client=client)
+    return PostDueProcess(store=store, client=client, catchup_hours=settings.catchup_hours)
