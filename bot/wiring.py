@@ -23,7 +23,6 @@ from bot.catalogue.reloader import Reloader
 from bot.catalogue.source import CatalogueSource
 from bot.core import grammar
 from bot.core.catalogue import Catalogue
-from bot.core.feedback import Vote
 from bot.core.slot_outcomes import PostNowResult
 from bot.settings import Settings, Workspaces
 from bot.slack.app import Installs, build_bolt_app
@@ -42,7 +41,7 @@ from bot.slack.listeners.uninstall import (
     tokens_revoked_listener,
     uninstalled_listener,
 )
-from bot.slack.listeners.votes import vote_listener
+from bot.slack.listeners.votes import vote_listeners
 from bot.slack.recent import RecentTips
 from bot.slack.request_token import ContextExecutor
 from bot.slack.routes import Listeners
@@ -149,8 +148,7 @@ class Parts:
     # Its threads start on first use, so a gunicorn worker makes its own after the fork.
     background: ThreadPoolExecutor
     installs: Installs | None = None  # many workspaces: installations, OAuth, tokens
-    # Which workspace's rows a request reaches (bot.slack.workspace); see build_parts.
-    workspace_of: RequestWorkspace = from_context
+    workspace_of: RequestWorkspace = from_context  # whose rows a request reaches
 
 
 def build_parts(
@@ -246,18 +244,7 @@ def listeners(parts: Parts) -> Listeners:
     def route_command(command: grammar.Command) -> Route:
         return route(command, handlers=handlers)
 
-    catalogue, recent, rng = parts.catalogue, parts.recent, parts.rng
-    workspace_of = parts.workspace_of
-    votes = {
-        vote: vote_listener(
-            vote=vote,
-            catalogue=catalogue,
-            store=parts.store,
-            workspace_of=workspace_of,
-            now=parts.now,
-        )
-        for vote in Vote
-    }
+    catalogue, recent, rng, ws = parts.catalogue, parts.recent, parts.rng, parts.workspace_of
     home = HomeTab(
         store=parts.store,
         catalogue=catalogue,
@@ -274,21 +261,12 @@ def listeners(parts: Parts) -> Listeners:
     return Listeners(
         app_uninstalled=uninstalled,
         tokens_revoked=revoked,
-        pmtip=pmtip_listener(
-            route=route_command, background=parts.background, workspace_of=workspace_of
-        ),
-        **buttons.tip_buttons(
-            catalogue=catalogue, recent=recent, rng=rng, workspace_of=workspace_of
-        ),
-        vote_useful=votes[Vote.USEFUL],
-        vote_not_for_me=votes[Vote.NOT_FOR_ME],
-        home_opened=home_opened_listener(home=home, workspace_of=workspace_of),
+        pmtip=pmtip_listener(route=route_command, background=parts.background, workspace_of=ws),
+        **buttons.tip_buttons(catalogue=catalogue, recent=recent, rng=rng, workspace_of=ws),
+        **vote_listeners(catalogue=catalogue, store=parts.store, workspace_of=ws, now=parts.now),
+        home_opened=home_opened_listener(home=home, workspace_of=ws),
         home_topic=topic_button_listener(
-            catalogue=catalogue,
-            recent=recent,
-            rng=rng,
-            client=parts.client,
-            workspace_of=workspace_of,
+            catalogue=catalogue, recent=recent, rng=rng, client=parts.client, workspace_of=ws
         ),
     )
 
@@ -389,8 +367,7 @@ def clock_process(settings: Settings, *, now: Clock = utc_now) -> ClockProcess:
     store = store_of(settings)
     catalogue = catalogue_source(settings, now=now)
     client = posting_client(settings)
-    if settings.workspaces is Workspaces.ONE:
-        adopt_own_rows(store=store, client=client)
+    adopt_own_rows(many=settings.workspaces is Workspaces.MANY, store=store, client=client)
     return ClockProcess(
         store=store,
         ticker=ticker(settings, store=store, client=client, catalogue=catalogue, now=now),
@@ -415,6 +392,5 @@ class PostDueProcess:
 
 def post_due_process(settings: Settings) -> PostDueProcess:
     store, client = store_of(settings), posting_client(settings)
-    if settings.workspaces is Workspaces.ONE:
-        adopt_own_rows(store=store, client=client)
+    adopt_own_rows(many=settings.workspaces is Workspaces.MANY, store=store, client=client)
     return PostDueProcess(store=store, client=client, catchup_hours=settings.catchup_hours)

@@ -73,8 +73,9 @@ def request_workspace(*, many: bool, store: Store, identity: BotIdentity) -> Req
     return own
 
 
-def adopt_own_rows(*, store: Store, client: WebClient) -> None:
+def adopt_own_rows(*, many: bool, store: Store, client: WebClient) -> None:
     """One workspace, in a process without requests (the clock, post-due): the rows
     from before many workspaces become the bot's team's before the first tick (they
     are not posted to until then)."""
-    OwnWorkspace(identity=BotIdentity(client), store=store).get()
+    if not many:
+        OwnWorkspace(identity=BotIdentity(client), store=store).get()

@@ -55,3 +55,20 @@ def vote_listener(
         respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
 
     return record_vote
+
+
+def vote_listeners(
+    *,
+    catalogue: CatalogueSource,
+    store: Workspaces,
+    workspace_of: RequestWorkspace,
+    now: Callable[[], datetime],
+) -> dict[str, Callable[..., None]]:
+    """Both buttons' listeners, by their names in bot.slack.routes.Listeners."""
+    names = {Vote.USEFUL: "vote_useful", Vote.NOT_FOR_ME: "vote_not_for_me"}
+    return {
+        name: vote_listener(
+            vote=vote, catalogue=catalogue, store=store, workspace_of=workspace_of, now=now
+        )
+        for vote, name in names.items()
+    }
