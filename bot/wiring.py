@@ -23,7 +23,6 @@ from bot.catalogue.reloader import Reloader
 from bot.catalogue.source import CatalogueSource
 from bot.core import grammar
 from bot.core.catalogue import Catalogue
-from bot.core.feedback import Vote
 from bot.core.slot_outcomes import PostNowResult
 from bot.settings import Settings, Workspaces
 from bot.slack.app import Installs, build_bolt_app
@@ -37,13 +36,14 @@ from bot.slack.identity import BotIdentity
 from bot.slack.listeners import buttons
 from bot.slack.listeners.home import home_opened_listener, topic_button_listener
 from bot.slack.listeners.pmtip import pmtip_listener
-from bot.slack.listeners.uninstall import rows_not_keyed_yet, uninstall_listeners
-from bot.slack.listeners.votes import vote_listener
+from bot.slack.listeners.uninstall import uninstall_listeners
+from bot.slack.listeners.votes import vote_listeners
 from bot.slack.recent import RecentTips
 from bot.slack.request_token import ContextExecutor
 from bot.slack.routes import Listeners
 from bot.slack.users import Users
 from bot.slack.web import AsgiApp, create_asgi_app
+from bot.slack.workspace import RequestWorkspace, adopt_own_rows, from_context, request_workspace
 from bot.store import Store, open_store
 from bot.store.base import Subscription
 from bot.weekly.post_due import post_due, post_now
@@ -146,6 +146,7 @@ class Parts:
     background: ThreadPoolExecutor
     installs: Installs | None = None  # many workspaces: installations, OAuth, tokens
     weekly: WorkspaceSlack | None = None  # ... and each workspace's token for posting
+    workspace_of: RequestWorkspace = from_context  # whose rows a request reaches
 
 
 def build_parts(
@@ -157,6 +158,7 @@ def build_parts(
     users = Users(client, admin_ids=settings.admin_user_ids)
     store = store_of(settings)
     installs = installs_of(settings, store=store, client=client)
+    identity = BotIdentity(posting)
     return Parts(
         settings=settings,
         now=now,
@@ -164,7 +166,7 @@ def build_parts(
         catalogue=catalogue,
         client=client,
         posting_client=posting,
-        identity=BotIdentity(posting),
+        identity=identity,
         users=users,
         recent=RecentTips(),
         rng=rng or random.Random(),
@@ -177,6 +179,9 @@ def build_parts(
         background=ContextExecutor(max_workers=BACKGROUND_THREADS, thread_name_prefix="pmtip"),
         installs=installs,
         weekly=weekly_workspaces(settings, installs),
+        workspace_of=request_workspace(
+            many=settings.workspaces is Workspaces.MANY, store=store, identity=identity
+        ),
     )
 
 
@@ -239,11 +244,7 @@ def listeners(parts: Parts) -> Listeners:
     def route_command(command: grammar.Command) -> Route:
         return route(command, handlers=handlers)
 
-    catalogue, recent, rng = parts.catalogue, parts.recent, parts.rng
-    votes = {
-        vote: vote_listener(vote=vote, catalogue=catalogue, store=parts.store, now=parts.now)
-        for vote in Vote
-    }
+    catalogue, recent, rng, ws = parts.catalogue, parts.recent, parts.rng, parts.workspace_of
     home = HomeTab(
         store=parts.store,
         catalogue=catalogue,
@@ -252,17 +253,16 @@ def listeners(parts: Parts) -> Listeners:
         now=parts.now,
         catchup_hours=parts.settings.catchup_hours,
     )
-    gone = uninstall_listeners(parts.installs, forget_data=rows_not_keyed_yet)  # SEAM (mdata)
+    gone = uninstall_listeners(parts.installs, forget_data=parts.store.delete_workspace)
     return Listeners(
         app_uninstalled=gone[0],
         tokens_revoked=gone[1],
-        pmtip=pmtip_listener(route=route_command, background=parts.background),
-        **buttons.tip_buttons(catalogue=catalogue, recent=recent, rng=rng),
-        vote_useful=votes[Vote.USEFUL],
-        vote_not_for_me=votes[Vote.NOT_FOR_ME],
-        home_opened=home_opened_listener(home=home),
+        pmtip=pmtip_listener(route=route_command, background=parts.background, workspace_of=ws),
+        **buttons.tip_buttons(catalogue=catalogue, recent=recent, rng=rng, workspace_of=ws),
+        **vote_listeners(catalogue=catalogue, store=parts.store, workspace_of=ws, now=parts.now),
+        home_opened=home_opened_listener(home=home, workspace_of=ws),
         home_topic=topic_button_listener(
-            catalogue=catalogue, recent=recent, rng=rng, client=parts.client
+            catalogue=catalogue, recent=recent, rng=rng, client=parts.client, workspace_of=ws
         ),
     )
 
@@ -361,6 +361,7 @@ class ClockProcess:
 def clock_process(settings: Settings, *, now: Clock = utc_now) -> ClockProcess:
     store, client = store_of(settings), posting_client(settings)
     catalogue = catalogue_source(settings, now=now)
+    adopt_own_rows(many=settings.workspaces is Workspaces.MANY, store=store, client=client)
     weekly = weekly_workspaces(settings, installs_of(settings, store=store, client=client))
     return ClockProcess(
         store=store,
@@ -390,6 +391,7 @@ class PostDueProcess:
 
 def post_due_process(settings: Settings) -> PostDueProcess:
     store, client = store_of(settings), posting_client(settings)
+    adopt_own_rows(many=settings.workspaces is Workspaces.MANY, store=store, client=client)
     return PostDueProcess(
         store=store,
         client=client,

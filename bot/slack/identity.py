@@ -27,6 +27,9 @@ ASK_AGAIN_AFTER_SECONDS = 60.0  # after a failed auth.test; a success is kept fo
 class Identity:
     bot_id: str
     app_id: str | None  # auth.test names it for some tokens only
+    # The workspace the token belongs to (one-workspace mode keys its rows by it).
+    team_id: str = ""
+    enterprise_id: str = ""
 
     def wrote(self, message: Mapping[str, Any]) -> bool:
         """Whether this bot posted `message` (a message object from conversations.history)."""
@@ -81,4 +84,9 @@ class BotIdentity:
         if not bot_id:
             log.warning("auth.test named no bot: SLACK_BOT_TOKEN should be a bot token (xoxb-)")
             return None
-        return Identity(bot_id=bot_id, app_id=str(answer.get("app_id") or "") or None)
+        return Identity(
+            bot_id=bot_id,
+            app_id=str(answer.get("app_id") or "") or None,
+            team_id=str(answer.get("team_id") or ""),
+            enterprise_id=str(answer.get("enterprise_id") or ""),
+        )

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.workspace import Workspace
+
 
 def _text(value: object) -> str:
     return str(value or "")
@@ -20,15 +22,17 @@ def _object(value: object) -> Mapping[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class SlashCommand:
-    """`/pmtip <text>`, typed in `channel_id` by `user_id`."""
+    """`/pmtip <text>`, typed in `channel_id` of `workspace` by `user_id`."""
 
     user_id: str
     channel_id: str
     text: str
+    workspace: Workspace  # bot.slack.workspace says which, from Bolt's context
 
     @classmethod
-    def parse(cls, body: Mapping[str, Any]) -> SlashCommand:
+    def parse(cls, body: Mapping[str, Any], *, workspace: Workspace) -> SlashCommand:
         return cls(
+            workspace=workspace,
             user_id=_text(body.get("user_id")),
             channel_id=_text(body.get("channel_id")),
             text=_text(body.get("text")),
@@ -43,12 +47,14 @@ class BlockAction:
     value: str
     channel_id: str | None  # None on the Home tab
     is_ephemeral: bool  # the button sits on a message only the clicker sees
+    workspace: Workspace
 
     @classmethod
-    def parse(cls, body: Mapping[str, Any]) -> BlockAction:
+    def parse(cls, body: Mapping[str, Any], *, workspace: Workspace) -> BlockAction:
         actions = body.get("actions")
         first = _object(actions[0]) if isinstance(actions, list) and actions else {}
         return cls(
+            workspace=workspace,
             user_id=_text(_object(body.get("user")).get("id")),
             value=_text(first.get("value")),
             channel_id=_text(_object(body.get("channel")).get("id")) or None,
@@ -62,7 +68,12 @@ class HomeOpened:
 
     user_id: str
     tab: str
+    workspace: Workspace
 
     @classmethod
-    def parse(cls, event: Mapping[str, Any]) -> HomeOpened:
-        return cls(user_id=_text(event.get("user")), tab=_text(event.get("tab", "home")))
+    def parse(cls, event: Mapping[str, Any], *, workspace: Workspace) -> HomeOpened:
+        return cls(
+            user_id=_text(event.get("user")),
+            tab=_text(event.get("tab", "home")),
+            workspace=workspace,
+        )

@@ -53,7 +53,7 @@ class RequestTokenClient(WebClient):
 _workspace: contextvars.ContextVar[str] = contextvars.ContextVar("pmtip_workspace", default="")
 
 
-def request_workspace() -> str:
+def request_workspace_key() -> str:
     """The current request's workspace (enterprise/team), "" outside one or with one
     workspace: what a process remembers of a workspace is kept under it."""
     return _workspace.get()

@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack.limits import USERS_LIST_PAGE
 from bot.slack.paging import pages
-from bot.slack.request_token import request_installer, request_workspace
+from bot.slack.request_token import request_installer, request_workspace_key
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class Users:
 
     def user(self, user_id: str) -> SlackUser:
         """What Slack says of a user; on a Slack error, what the settings alone say."""
-        key = (request_workspace(), user_id)  # an Enterprise Grid user is in several
+        key = (request_workspace_key(), user_id)  # an Enterprise Grid user is in several
         with self._lock:
             cached = self._cache.get(key)
         if cached and self._now() - cached[0] < self._ttl:
@@ -106,7 +106,7 @@ class Users:
         if self._named(user_id):
             return True
         with self._lock:
-            cached = self._cache.get((request_workspace(), user_id))
+            cached = self._cache.get((request_workspace_key(), user_id))
         return bool(cached and cached[1].is_admin)
 
     def who_can_help(self) -> str:

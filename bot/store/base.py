@@ -1,4 +1,11 @@
-"""What pmtip keeps: subscriptions, the delivery ledger, rotation state and votes.
+"""What pmtip keeps: subscriptions, the delivery ledger, rotation state and votes,
+each belonging to one workspace.
+
+A request works on one workspace's rows only, through `store.workspace(ws)`, a
+`WorkspaceStore` that cannot name another workspace's rows; request handlers are
+given just that door (`Workspaces`). The scheduler, which serves every workspace,
+uses the rest of `Store`: the receiving subscriptions of all workspaces (each
+carrying its Workspace) and the ledger by subscription id.
 
 `Store` is the whole interface; `bot.store.sql.SqlStore` is its one
 implementation (SQLite or PostgreSQL). Every instant going in or coming out is
@@ -18,6 +25,11 @@ from bot.core.feedback import TipStats as TipStats
 from bot.core.feedback import Vote as Vote
 from bot.core.owed import DeliveryState as DeliveryState  # the core reads the ledger
 from bot.core.schedule import WeeklySchedule
+from bot.core.workspace import Workspace
+
+# What rows from before many workspaces carry (the columns' default), until a bot in
+# one-workspace mode adopts them at start (Store.adopt_placeholder_rows).
+PLACEHOLDER = Workspace(team_id="")
 
 
 class StoreError(Exception):
@@ -31,6 +43,7 @@ class StoreUnavailable(StoreError):
 @dataclass(frozen=True, slots=True)
 class Subscription:
     id: int
+    workspace: Workspace
     channel_id: str
     # None when the stored values cannot be used (a timezone this host's tzdata lacks,
     # a hand edit): the store then pauses the subscription and says why in paused_reason.
@@ -75,7 +88,12 @@ class RotationPosition:
     previous: str | None  # the last tip posted or claimed, any round
 
 
-class Store(Protocol):
+class WorkspaceStore(Protocol):
+    """One workspace's rows and nothing else: every read and write is keyed by it."""
+
+    @property
+    def workspace(self) -> Workspace: ...
+
     # -- subscriptions -------------------------------------------------------
 
     def subscribe(
@@ -89,8 +107,8 @@ class Store(Protocol):
     ) -> Subscription:
         """Subscribe the channel, or change its schedule; also lifts a pause.
 
-        One subscription per channel, ever: subscribing again updates the same
-        row (and keeps its rotation and history)."""
+        One subscription per channel of the workspace, ever: subscribing again updates
+        the same row (and keeps its rotation and history)."""
         ...
 
     def unsubscribe(self, *, channel_id: str, now: datetime) -> bool:
@@ -102,15 +120,60 @@ class Store(Protocol):
         ...
 
     def subscriptions(self, *, receiving_only: bool = True) -> list[Subscription]:
-        """Subscriptions, by id; by default only those the scheduler posts to.
+        """The workspace's subscriptions, by id; by default only those the scheduler posts to.
 
         Reading never fails on one bad row: a subscription whose stored schedule
         cannot be used comes back with `schedule=None`, paused (the first reader
         records the pause and logs it, once), so it costs only its own channel."""
         ...
 
+    def deliveries(self, subscription_id: int) -> list[Delivery]:
+        """The ledger of one of the workspace's subscriptions (none for another's)."""
+        ...
+
+    # -- feedback ------------------------------------------------------------
+
+    def record_vote(
+        self, *, user_id: str, tip_id: str, vote: Vote, channel_id: str | None, now: datetime
+    ) -> Vote | None:
+        """Set the person's vote on the tip; returns the vote it replaced, if any."""
+        ...
+
+    def tip_stats(self) -> list[TipStats]:
+        """The workspace's deliveries and votes per tip that has any, in no particular order."""
+        ...
+
+
+class Workspaces(Protocol):
+    """The one door to stored rows that request handlers get."""
+
+    def workspace(self, workspace: Workspace) -> WorkspaceStore:
+        """The rows of this workspace, and only those."""
+        ...
+
+
+class Store(Workspaces, Protocol):
+    # -- every workspace: the scheduler and the app's lifecycle ---------------
+
+    def all_subscriptions(self, *, receiving_only: bool = True) -> list[Subscription]:
+        """Subscriptions of every workspace, by id, each with its workspace; by default
+        only those the scheduler posts to. Placeholder rows (PLACEHOLDER, not yet
+        adopted) are left out: they belong to no workspace pmtip can post to."""
+        ...
+
     def pause(self, *, subscription_id: int, reason: str, now: datetime) -> None:
         """Stop posting to a subscription until it is subscribed again."""
+        ...
+
+    def adopt_placeholder_rows(self, workspace: Workspace) -> int:
+        """Give the placeholder's rows (from before many workspaces) to `workspace`, in
+        one transaction; a row whose key the workspace already holds stays behind.
+        Returns the number of subscriptions adopted."""
+        ...
+
+    def delete_workspace(self, workspace: Workspace) -> None:
+        """Delete the workspace's subscriptions, ledger, rotations and votes, in one
+        transaction (the app was uninstalled or its tokens revoked)."""
         ...
 
     # -- the delivery ledger --------------------------------------------------
@@ -171,18 +234,6 @@ class Store(Protocol):
 
     def stale_claims(self, *, claimed_before: datetime) -> list[Delivery]:
         """Claims taken before the instant and never settled (their process may have died)."""
-        ...
-
-    # -- feedback ------------------------------------------------------------
-
-    def record_vote(
-        self, *, user_id: str, tip_id: str, vote: Vote, channel_id: str | None, now: datetime
-    ) -> Vote | None:
-        """Set the person's vote on the tip; returns the vote it replaced, if any."""
-        ...
-
-    def tip_stats(self) -> list[TipStats]:
-        """Deliveries and votes per tip that has any, in no particular order."""
         ...
 
     def close(self) -> None: ...

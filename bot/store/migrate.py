@@ -9,6 +9,8 @@ schema current and does nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,12 +56,43 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+@contextmanager
+def _foreign_keys_off_on_sqlite(connection: Connection) -> Iterator[None]:
+    """SQLite rebuilds a table to change it (batch mode): a new copy, then DROP of the
+    old one, and with enforcement on, that DROP deletes the rows of every table whose
+    foreign key cascades from it (the ledger, the rotations). The pragma only takes
+    effect outside a transaction, so it is set on the raw connection before BEGIN."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """With enforcement off, check by hand, before the commit, that every reference holds."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"the migration left broken references: {broken[:5]}")
+
+
 def upgrade(engine: Engine, *, revision: str = "head") -> None:
     """Apply every migration up to `revision`, holding the migration lock."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 
-    with engine.begin() as connection:
+    with (
+        engine.connect() as connection,
+        _foreign_keys_off_on_sqlite(connection),
+        connection.begin(),
+    ):
         if connection.dialect.name == "postgresql":
             # Released when this transaction ends.
             connection.execute(
@@ -68,5 +101,6 @@ def upgrade(engine: Engine, *, revision: str = "head") -> None:
         before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(alembic_config(connection), revision)
         after = MigrationContext.configure(connection).get_current_revision()
+        _check_foreign_keys(connection)
     if before != after:
         log.info("database schema upgraded from %s to %s", before or "empty", after)

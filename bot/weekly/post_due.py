@@ -143,7 +143,7 @@ def reconcile_jobs(run: Run) -> list[Job]:
     orphans = run.store.stale_claims(claimed_before=claimed_before(run.now, policy=run.policy))
     if not orphans:
         return []
-    by_id = {sub.id: sub for sub in run.store.subscriptions(receiving_only=False)}
+    by_id = {sub.id: sub for sub in run.store.all_subscriptions(receiving_only=False)}
     return [
         ReconcileJob(run, claim=claim, sub=by_id[claim.subscription_id])
         for claim in orphans
@@ -152,7 +152,9 @@ def reconcile_jobs(run: Run) -> list[Job]:
 
 
 def due_jobs(run: Run) -> list[Job]:
-    receiving = [(s, s.schedule) for s in run.store.subscriptions() if s.receiving and s.schedule]
+    receiving = [
+        (s, s.schedule) for s in run.store.all_subscriptions() if s.receiving and s.schedule
+    ]
     # The ledger is read (in one query) only for the weeks whose slot has come.
     timings = [
         slot_status(

@@ -12,7 +12,6 @@ from bot.slack.installations import BOT_SCOPES
 from tests.support.installs import (
     STATE_COOKIE,
     Browser,
-    create_install_tables,
     oauth_env,
     page,
     words,
@@ -23,7 +22,6 @@ from tests.support.installs import (
 def many(running_app, slack_api):
     """The app serving many workspaces, and a browser to install it with."""
     app = running_app(**oauth_env(slack_api))
-    create_install_tables(app.parts)
     return app, Browser(app, slack_api)
 
 
@@ -163,15 +161,25 @@ def uninstall(app, team_id, event=None):
     return app.post_signed(body, content_type=JSON)
 
 
-def test_uninstalling_deletes_the_installation_within_the_request(many, slack_api):
+def test_uninstalling_deletes_the_installation_and_the_data_within_the_request(many, slack_api):
+    from bot.core.workspace import Workspace
+
     app, browser = many
-    assert browser.install("T2").status == 200
-    assert browser.install("T3").status == 200
+    for team in ("T2", "T3"):
+        assert browser.install(team).status == 200
+        slack_api.users[f"UADMIN{team}"] = {"is_admin": True}
+        reply = app.command("subscribe", team_id=team, user_id=f"UADMIN{team}", channel_id="C1")
+        assert "Subscribed" in str(app.responses(reply))
+    store = app.parts.store
+    assert [s.workspace.team_id for s in store.all_subscriptions()] == ["T2", "T3"]
     slack_api.revoke("T2")  # Slack revokes the tokens, then tells the app
     reply = uninstall(app, "T2")
     assert reply.status == 200
-    assert [team for team, _ in installations(app)] == ["T3"]  # already, as the answer came
+    # Already gone as the answer came: the installation and the workspace's rows.
+    assert [team for team, _ in installations(app)] == ["T3"]
     assert [team for team, _ in installations(app, "slack_bots")] == ["T3"]
+    assert store.workspace(Workspace("T2")).subscriptions(receiving_only=False) == []
+    assert [s.workspace.team_id for s in store.all_subscriptions()] == ["T3"]
     slack_api.clear()
     app.command("subscribe", team_id="T2", user_id="U1", channel_id="CT2")
     assert slack_api.calls("conversations.info") == []  # no token left for T2
@@ -347,7 +355,13 @@ def test_the_clock_refreshes_a_token_that_expired_since_the_last_week_and_posts_
     from bot.core.workspace import Workspace
     from bot.weekly.post_due import post_due
     from bot.weekly.workspaces import workspace_slack
-    from tests.weekly.helpers import CATALOGUE, FAST, MONDAY_SLOT, subscribe_all
+    from tests.weekly.helpers import (
+        CATALOGUE,
+        FAST,
+        MONDAY_9_NEW_YORK,
+        MONDAY_SLOT,
+        SUBSCRIBED_AT,
+    )
 
     app, browser = many
     slack_api.rotation, slack_api.token_lifetime = True, 3 * 3600  # beyond the 2 hours
@@ -355,9 +369,15 @@ def test_the_clock_refreshes_a_token_that_expired_since_the_last_week_and_posts_
         assert browser.install(team).status == 200
     first = {team: slack_api.tokens_of(team)[0] for team in ("T2", "T3")}
     store, installs = app.parts.store, app.parts.installs
-    subscribe_all(store, ["CT2-1", "CT3-1"])
+    for team in ("T2", "T3"):
+        store.workspace(Workspace(team)).subscribe(
+            channel_id=f"C{team}-1",
+            schedule=MONDAY_9_NEW_YORK,
+            topics=(),
+            subscribed_by="UADMIN",
+            now=SUBSCRIBED_AT,
+        )
     weekly = workspace_slack(token_for=installs.token_for, base_url=slack_api.base_url)
-    weekly.workspace_of = lambda sub: Workspace(sub.channel_id[1:3])  # SEAM until mdata
 
     def week(n: int):
         return post_due(

@@ -18,6 +18,7 @@ from tests.support.signing import (
     signed_headers,
     slash_command_body,
 )
+from tests.support.workspaces import STARTUP_CALLS
 
 SIX_MINUTES = 6 * 60
 
@@ -28,7 +29,7 @@ def app(running_app) -> RunningApp:
 
 
 def only_startup_calls(slack_api) -> bool:
-    return [call.method for call in slack_api.calls()] == ["auth.test"]
+    return [call.method for call in slack_api.calls()] == STARTUP_CALLS
 
 
 def a_share_click(app: RunningApp) -> tuple[bytes, str]:

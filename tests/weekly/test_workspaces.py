@@ -2,8 +2,8 @@
 token (bot.weekly.workspaces), and one workspace without a usable token (uninstalled,
 revoked, a refresh that failed) never stops the others' posts.
 
-The subscriptions' workspaces come from `workspace_of` here (by channel); in
-production from the subscription rows (bot.weekly.workspaces.subscription_workspace)."""
+Each subscription's workspace is the one its row belongs to
+(bot.weekly.workspaces.subscription_workspace)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from slack_sdk import WebClient
 from bot.core.workspace import Workspace
 from bot.weekly.post_due import post_due
 from bot.weekly.workspaces import WorkspaceSlack, subscription_workspace
-from tests.weekly.helpers import CATALOGUE, FAST, MONDAY_SLOT, subscribe_all, weekly_posts
+from tests.weekly.helpers import (
+    CATALOGUE,
+    FAST,
+    MONDAY_9_NEW_YORK,
+    MONDAY_SLOT,
+    SUBSCRIBED_AT,
+    weekly_posts,
+)
 
 
 def installed_token(api, team_id: str) -> str:
@@ -25,8 +32,18 @@ def installed_token(api, team_id: str) -> str:
     return str(answer["access_token"])
 
 
-def by_channel(sub) -> Workspace:
-    return Workspace(team_id=sub.channel_id.split("-")[0].removeprefix("C"))  # CT2-1 -> T2
+def subscribe_all(store, channels):
+    """Each channel subscribed in the workspace its name says: CT2-1 in T2."""
+    return [
+        store.workspace(Workspace(by_channel_id(channel))).subscribe(
+            channel_id=channel,
+            schedule=MONDAY_9_NEW_YORK,
+            topics=(),
+            subscribed_by="UADMIN",
+            now=SUBSCRIBED_AT,
+        )
+        for channel in channels
+    ]
 
 
 @pytest.fixture
@@ -39,7 +56,7 @@ def workspaces(slack_api):
         return tokens.get(workspace.team_id)  # T4 never installed
 
     slack = WorkspaceSlack(
-        workspace_of=by_channel,
+        workspace_of=subscription_workspace,
         token_for=token_for,
         client_with=lambda token: WebClient(
             token=token, base_url=slack_api.base_url, timeout=2, retry_handlers=[]
@@ -103,16 +120,12 @@ def test_the_bot_that_wrote_a_post_is_the_workspaces_own_bot(slack_api, workspac
     slack, _, _ = workspaces
 
     class Sub:
-        channel_id = "CT3-1"
+        workspace = Workspace("T3")
 
     identity = slack.identity(Sub()).get()
     assert identity is not None and identity.bot_id == "BBOTT3"
 
 
-def test_until_subscriptions_record_their_workspace_none_is_guessed(store):
-    (sub,) = subscribe_all(store, ["C1"])
-    if hasattr(sub, "workspace"):  # the rows carry it (branch mdata): it is read from there
-        assert isinstance(subscription_workspace(sub), Workspace)
-    else:
-        with pytest.raises(LookupError):
-            subscription_workspace(sub)
+def test_a_subscription_posts_to_the_workspace_its_row_belongs_to(store):
+    (sub,) = subscribe_all(store, ["CT3-9"])
+    assert subscription_workspace(sub) == Workspace("T3")

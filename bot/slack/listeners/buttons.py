@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import BoltContext, Respond
 
 from bot.catalogue.source import CatalogueSource
 from bot.core import grammar, replies
@@ -18,6 +18,7 @@ from bot.core.render import blocks
 from bot.core.render.tips import shared_tip, tip_reply
 from bot.slack.payloads import BlockAction
 from bot.slack.recent import RecentTips
+from bot.slack.workspace import RequestWorkspace, from_context
 
 RETIRED = "That tip has been retired from the catalogue."
 # `pmtip_topic.<n>`: one listener for every topic a no-match reply offers.
@@ -25,20 +26,28 @@ TOPIC_BUTTON = re.compile(rf"^{re.escape(blocks.TOPIC)}\.\d+$")
 
 
 def tip_buttons(
-    *, catalogue: CatalogueSource, recent: RecentTips, rng: random.Random
+    *,
+    catalogue: CatalogueSource,
+    recent: RecentTips,
+    rng: random.Random,
+    workspace_of: RequestWorkspace,
 ) -> dict[str, Callable[..., None]]:
     """The listeners of these buttons, by their names in bot.slack.routes.Listeners."""
     return {
         "share": share_listener(catalogue=catalogue),
-        "another": another_listener(catalogue=catalogue, recent=recent, rng=rng),
+        "another": another_listener(
+            catalogue=catalogue, recent=recent, rng=rng, workspace_of=workspace_of
+        ),
         "show": show_listener(catalogue=catalogue),
-        "topic": topic_listener(catalogue=catalogue, recent=recent, rng=rng),
+        "topic": topic_listener(
+            catalogue=catalogue, recent=recent, rng=rng, workspace_of=workspace_of
+        ),
     }
 
 
 def share_listener(*, catalogue: CatalogueSource) -> Callable[..., None]:
-    def share(body: dict[str, Any], respond: Respond) -> None:
-        click = BlockAction.parse(body)
+    def share(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        click = BlockAction.parse(body, workspace=from_context(context))
         tip = catalogue.current().tip(click.value)
         if tip is None:
             message = blocks.notice(RETIRED)
@@ -56,13 +65,17 @@ def share_listener(*, catalogue: CatalogueSource) -> Callable[..., None]:
 
 
 def another_listener(
-    *, catalogue: CatalogueSource, recent: RecentTips, rng: random.Random
+    *,
+    catalogue: CatalogueSource,
+    recent: RecentTips,
+    rng: random.Random,
+    workspace_of: RequestWorkspace,
 ) -> Callable[..., None]:
-    def another(body: dict[str, Any], respond: Respond) -> None:
-        click = BlockAction.parse(body)
+    def another(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        click = BlockAction.parse(body, workspace=workspace_of(context))
         reply = replies.another_tip(catalogue.current(), click.value, rng=rng)
         if reply.tip is not None:
-            recent.remember(click.user_id, reply.tip.topic, reply.tip.id)
+            recent.remember(click.workspace, click.user_id, reply.tip.topic, reply.tip.id)
         # On an ephemeral reply, swap the tip in place; under a channel post (the
         # weekly insight), answer the person who clicked, privately.
         respond(
@@ -75,8 +88,8 @@ def another_listener(
 
 
 def show_listener(*, catalogue: CatalogueSource) -> Callable[..., None]:
-    def show(body: dict[str, Any], respond: Respond) -> None:
-        click = BlockAction.parse(body)
+    def show(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        click = BlockAction.parse(body, workspace=from_context(context))
         tip = catalogue.current().tip(click.value)
         message = tip_reply(tip) if tip else blocks.notice(RETIRED)
         respond(
@@ -87,20 +100,24 @@ def show_listener(*, catalogue: CatalogueSource) -> Callable[..., None]:
 
 
 def topic_listener(
-    *, catalogue: CatalogueSource, recent: RecentTips, rng: random.Random
+    *,
+    catalogue: CatalogueSource,
+    recent: RecentTips,
+    rng: random.Random,
+    workspace_of: RequestWorkspace,
 ) -> Callable[..., None]:
-    def open_topic(body: dict[str, Any], respond: Respond) -> None:
-        click = BlockAction.parse(body)
+    def open_topic(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        click = BlockAction.parse(body, workspace=workspace_of(context))
         slug = click.value
         # As `/pmtip <slug>` answers it; a topic gone since says so, with suggestions.
         reply = replies.answer(
             catalogue.current(),
             grammar.Lookup(slug),
-            last_tip_id=recent.last(click.user_id, slug),
+            last_tip_id=recent.last(click.workspace, click.user_id, slug),
             rng=rng,
         )
         if reply.tip is not None:
-            recent.remember(click.user_id, slug, reply.tip.id)
+            recent.remember(click.workspace, click.user_id, slug, reply.tip.id)
         respond(
             replace_original=click.is_ephemeral,
             response_type="ephemeral",

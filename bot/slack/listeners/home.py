@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -23,40 +24,46 @@ from bot.core.render.tips import topic_tip
 from bot.slack.handlers.home import HomeTab
 from bot.slack.payloads import BlockAction, HomeOpened
 from bot.slack.recent import RecentTips
+from bot.slack.workspace import RequestWorkspace
 
 log = logging.getLogger(__name__)
 
 TOPIC_BUTTON = re.compile(rf"^{re.escape(HOME_TOPIC)}(\.\d+)?$")
 
 
-def home_opened_listener(*, home: HomeTab) -> Callable[..., None]:
-    def home_opened(event: dict[str, Any]) -> None:
-        opened = HomeOpened.parse(event)
+def home_opened_listener(*, home: HomeTab, workspace_of: RequestWorkspace) -> Callable[..., None]:
+    def home_opened(event: dict[str, Any], context: BoltContext) -> None:
+        opened = HomeOpened.parse(event, workspace=workspace_of(context))
         if opened.tab != "home":
             return  # the Messages tab fires the same event
         if opened.user_id:
-            home.publish(opened.user_id)
+            home.publish(opened.user_id, opened.workspace)
 
     return home_opened
 
 
 def topic_button_listener(
-    *, catalogue: CatalogueSource, recent: RecentTips, rng: random.Random, client: WebClient
+    *,
+    catalogue: CatalogueSource,
+    recent: RecentTips,
+    rng: random.Random,
+    client: WebClient,
+    workspace_of: RequestWorkspace,
 ) -> Callable[..., None]:
-    def send_topic_tip(body: dict[str, Any]) -> None:
-        click = BlockAction.parse(body)
+    def send_topic_tip(body: dict[str, Any], context: BoltContext) -> None:
+        click = BlockAction.parse(body, workspace=workspace_of(context))
         user_id, slug = click.user_id, click.value
         if not user_id:
             return
         reply = replies.answer(
             catalogue.current(),
             grammar.Lookup(slug),
-            last_tip_id=recent.last(user_id, slug),
+            last_tip_id=recent.last(click.workspace, user_id, slug),
             rng=rng,
         )
         message = reply.message
         if reply.tip is not None:
-            recent.remember(user_id, slug, reply.tip.id)
+            recent.remember(click.workspace, user_id, slug, reply.tip.id)
             message = topic_tip(reply.tip)
         try:
             client.chat_postMessage(channel=user_id, **message.as_kwargs())

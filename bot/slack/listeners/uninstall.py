@@ -65,8 +65,3 @@ def uninstall_listeners(
         uninstalled_listener(installations=store, forget_data=forget_data),
         tokens_revoked_listener(installations=store, forget_data=forget_data),
     )
-
-
-def rows_not_keyed_yet(workspace: Workspace) -> None:
-    """SEAM until the store keys its rows by workspace (Store.delete_workspace, branch mdata)."""
-    log.warning("workspace %s: its rows are not deleted yet (not keyed by workspace)", workspace)

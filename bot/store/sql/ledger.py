@@ -33,7 +33,7 @@ class SqlLedger(Transactions):
         if subscription_id is not None:
             query = query.where(deliveries.c.subscription_id == subscription_id)
         with self._tx() as connection:
-            return [_delivery(row) for row in connection.execute(query)]
+            return [delivery_from_row(row) for row in connection.execute(query)]
 
     def rotation_position(self, subscription_id: int) -> RotationPosition:
         with self._tx() as connection:
@@ -209,10 +209,10 @@ class SqlLedger(Transactions):
             .order_by(deliveries.c.id)
         )
         with self._tx() as connection:
-            return [_delivery(row) for row in connection.execute(query)]
+            return [delivery_from_row(row) for row in connection.execute(query)]
 
 
-def _delivery(row: Row[Any]) -> Delivery:
+def delivery_from_row(row: Row[Any]) -> Delivery:
     return Delivery(
         subscription_id=row.subscription_id,
         slot_key=row.slot_key,

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -21,11 +22,21 @@ from bot.core.catalogue import TIP_ID_MAX
 
 metadata = MetaData()
 
+
+def _workspace() -> tuple[Column[str], Column[str]]:
+    """The workspace a row belongs to (bot.core.workspace.Workspace). '' and '' is the
+    placeholder that rows from before many workspaces carry until adopted."""
+    return (
+        Column("team_id", String(32), nullable=False, server_default=""),
+        Column("enterprise_id", String(32), nullable=False, server_default=""),
+    )
+
+
 subscriptions = Table(
     "subscriptions",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("channel_id", String(32), nullable=False, unique=True),
+    Column("channel_id", String(32), nullable=False),
     Column("weekday", Integer, nullable=False),
     Column("post_time", String(5), nullable=False),  # "HH:MM"
     Column("timezone", String(64), nullable=False),
@@ -36,8 +47,12 @@ subscriptions = Table(
     Column("active_since", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    *_workspace(),
+    # A shared channel has one id in every workspace it joins.
+    UniqueConstraint("enterprise_id", "team_id", "channel_id", name="uq_subscriptions_channel"),
 )
 
+# The rotation and the ledger belong to a workspace through their subscription.
 rotations = Table(
     "rotations",
     metadata,
@@ -79,11 +94,13 @@ deliveries = Table(
 votes = Table(
     "votes",
     metadata,
-    Column("user_id", String(32), primary_key=True),
-    Column("tip_id", String(TIP_ID_MAX), primary_key=True),
+    Column("user_id", String(32), nullable=False),
+    Column("tip_id", String(TIP_ID_MAX), nullable=False),
+    *_workspace(),
     Column("vote", String(16), nullable=False),
     Column("channel_id", String(32), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_votes_tip_id", "tip_id"),
+    PrimaryKeyConstraint("enterprise_id", "team_id", "user_id", "tip_id", name="votes_pkey"),
 )

@@ -1,4 +1,6 @@
-"""Subscriptions: one row per channel, ever; reading one never fails on a bad row."""
+"""Subscriptions: one row per channel of a workspace, ever; reading one never fails on
+a bad row. `SqlSubscriptions` is one workspace's part (every statement is keyed by
+it); `read_subscriptions` is shared with the store's view of all workspaces."""
 
 from __future__ import annotations
 
@@ -8,17 +10,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, and_, select, update
 
 from bot.core.schedule import WeeklySchedule, stored_schedule, unusable_schedule_reason
+from bot.core.workspace import Workspace
 from bot.store.base import Subscription
 from bot.store.sql.schema import rotations, subscriptions
-from bot.store.sql.transactions import Transactions, to_db, utc
+from bot.store.sql.transactions import Scoped, Transactions, to_db, utc
 
 log = logging.getLogger(__name__)
 
 
-class SqlSubscriptions(Transactions):
+class SqlSubscriptions(Scoped):
     def subscribe(
         self,
         *,
@@ -43,8 +46,8 @@ class SqlSubscriptions(Transactions):
         with self._tx() as connection:
             inserted = connection.execute(
                 self._insert(subscriptions)
-                .values(channel_id=channel_id, created_at=now, **values)
-                .on_conflict_do_nothing(index_elements=["channel_id"])
+                .values(channel_id=channel_id, created_at=now, **self._key, **values)
+                .on_conflict_do_nothing(index_elements=["enterprise_id", "team_id", "channel_id"])
                 .returning(subscriptions.c.id)
             ).scalar_one_or_none()
             if inserted is not None:
@@ -55,58 +58,56 @@ class SqlSubscriptions(Transactions):
                 )
             else:
                 connection.execute(
-                    update(subscriptions)
-                    .where(subscriptions.c.channel_id == channel_id)
-                    .values(**values)
+                    update(subscriptions).where(self._channel(channel_id)).values(**values)
                 )
-            return self._subscription_where(connection, subscriptions.c.channel_id == channel_id)
+            (sub,) = read_subscriptions(
+                connection, subscription_select().where(self._channel(channel_id))
+            )
+            return sub
 
     def unsubscribe(self, *, channel_id: str, now: datetime) -> bool:
         with self._tx() as connection:
             result = connection.execute(
                 update(subscriptions)
-                .where(subscriptions.c.channel_id == channel_id, subscriptions.c.active.is_(True))
+                .where(self._channel(channel_id), subscriptions.c.active.is_(True))
                 .values(active=False, updated_at=to_db(now))
             )
             return result.rowcount > 0
 
     def subscription(self, channel_id: str) -> Subscription | None:
         with self._tx() as connection:
-            found = _read_subscriptions(
-                connection, _subscription_select().where(subscriptions.c.channel_id == channel_id)
+            found = read_subscriptions(
+                connection, subscription_select().where(self._channel(channel_id))
             )
         return found[0] if found else None
 
     def subscriptions(self, *, receiving_only: bool = True) -> list[Subscription]:
-        query = _subscription_select().order_by(subscriptions.c.id)
-        if receiving_only:
-            query = query.where(
-                subscriptions.c.active.is_(True), subscriptions.c.paused_reason.is_(None)
-            )
-        with self._tx() as connection:
-            found = _read_subscriptions(connection, query)
-        return [sub for sub in found if sub.receiving] if receiving_only else found
+        return subscriptions_where(self, self._owns(subscriptions), receiving_only=receiving_only)
 
-    def pause(self, *, subscription_id: int, reason: str, now: datetime) -> None:
-        with self._tx() as connection:
-            connection.execute(
-                update(subscriptions)
-                .where(subscriptions.c.id == subscription_id)
-                .values(paused_reason=reason, updated_at=to_db(now))
-            )
-
-    def _subscription_where(self, connection: Connection, condition: Any) -> Subscription:
-        (found,) = _read_subscriptions(connection, _subscription_select().where(condition))
-        return found
+    def _channel(self, channel_id: str) -> Any:
+        return and_(self._owns(subscriptions), subscriptions.c.channel_id == channel_id)
 
 
-def _subscription_select() -> Any:
+def subscriptions_where(
+    transactions: Transactions, condition: Any, *, receiving_only: bool
+) -> list[Subscription]:
+    query = subscription_select().where(condition).order_by(subscriptions.c.id)
+    if receiving_only:
+        query = query.where(
+            subscriptions.c.active.is_(True), subscriptions.c.paused_reason.is_(None)
+        )
+    with transactions._tx() as connection:
+        found = read_subscriptions(connection, query)
+    return [sub for sub in found if sub.receiving] if receiving_only else found
+
+
+def subscription_select() -> Any:
     return select(subscriptions, rotations.c.seed).join(
         rotations, rotations.c.subscription_id == subscriptions.c.id
     )
 
 
-def _read_subscriptions(connection: Connection, query: Any) -> list[Subscription]:
+def read_subscriptions(connection: Connection, query: Any) -> list[Subscription]:
     """The subscriptions the query selects. A row whose schedule cannot be used is
     paused here, by the first reader to see it (the update is the once-only gate
     for the log line too), so each caller gets it back paused."""
@@ -134,9 +135,10 @@ def _pause_unusable(connection: Connection, row: Row[Any], reason: str) -> None:
     ).rowcount
     if paused:
         log.warning(
-            "paused the weekly insight of %s: its stored schedule cannot be used (%s); "
+            "paused the weekly insight of %s in %s: its stored schedule cannot be used (%s); "
             "`/pmtip subscribe` in the channel, with a valid timezone, resumes it",
             row.channel_id,
+            _workspace(row),
             reason.partition(": ")[2],
         )
 
@@ -146,6 +148,7 @@ def _subscription(
 ) -> Subscription:
     return Subscription(
         id=row.id,
+        workspace=_workspace(row),
         channel_id=row.channel_id,
         schedule=schedule,
         topics=tuple(t for t in row.topics.split(",") if t),
@@ -155,3 +158,7 @@ def _subscription(
         active_since=utc(row.active_since),
         rotation_seed=row.seed,
     )
+
+
+def _workspace(row: Row[Any]) -> Workspace:
+    return Workspace(team_id=row.team_id, enterprise_id=row.enterprise_id)
