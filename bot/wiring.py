@@ -33,15 +33,11 @@ from bot.slack.handlers.admin import Admin
 from bot.slack.handlers.home import HomeTab
 from bot.slack.handlers.lookups import Lookups
 from bot.slack.handlers.subscriptions import Subscriptions, WeeklyDefaults
-from bot.slack.identity import BotIdentity
+from bot.slack.identity import BotIdentity, adopt_rows_from_before_workspaces
 from bot.slack.listeners.buttons import another_listener, share_listener, show_listener
 from bot.slack.listeners.home import home_opened_listener, topic_button_listener
 from bot.slack.listeners.pmtip import pmtip_listener
-from bot.slack.listeners.uninstall import (
-    rows_not_keyed_yet,
-    tokens_revoked_listener,
-    uninstalled_listener,
-)
+from bot.slack.listeners.uninstall import tokens_revoked_listener, uninstalled_listener
 from bot.slack.listeners.votes import vote_listener
 from bot.slack.recent import RecentTips
 from bot.slack.request_token import ContextExecutor
@@ -158,6 +154,9 @@ def build_parts(
     catalogue = catalogue_source(settings, now=now)
     users = Users(client, admin_ids=settings.admin_user_ids)
     store = store_of(settings)
+    identity = BotIdentity(posting)
+    if settings.workspaces is Workspaces.ONE:
+        adopt_rows_from_before_workspaces(store, identity)
     return Parts(
         settings=settings,
         now=now,
@@ -165,7 +164,7 @@ def build_parts(
         catalogue=catalogue,
         client=client,
         posting_client=posting,
-        identity=BotIdentity(posting),
+        identity=identity,
         users=users,
         recent=RecentTips(),
         rng=rng or random.Random(),
@@ -254,7 +253,7 @@ def listeners(parts: Parts) -> Listeners:
     )
     uninstalled = revoked = None
     if parts.installs is not None:
-        store, forget = parts.installs.store, rows_not_keyed_yet  # SEAM: store.delete_workspace
+        store, forget = parts.installs.store, parts.store.delete_workspace
         uninstalled = uninstalled_listener(installations=store, forget_data=forget)
         revoked = tokens_revoked_listener(installations=store, forget_data=forget)
     return Listeners(

@@ -8,13 +8,13 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import BoltContext, Respond
 
 from bot.catalogue.source import CatalogueSource
 from bot.core import replies
 from bot.core.render import blocks
 from bot.core.render.tips import shared_tip, tip_reply
-from bot.slack.payloads import BlockAction
+from bot.slack.payloads import BlockAction, workspace_of
 from bot.slack.recent import RecentTips
 
 RETIRED = "That tip has been retired from the catalogue."
@@ -42,11 +42,11 @@ def share_listener(*, catalogue: CatalogueSource) -> Callable[..., None]:
 def another_listener(
     *, catalogue: CatalogueSource, recent: RecentTips, rng: random.Random
 ) -> Callable[..., None]:
-    def another(body: dict[str, Any], respond: Respond) -> None:
+    def another(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         click = BlockAction.parse(body)
         reply = replies.another_tip(catalogue.current(), click.value, rng=rng)
         if reply.tip is not None:
-            recent.remember(click.user_id, reply.tip.topic, reply.tip.id)
+            recent.remember(workspace_of(context), click.user_id, reply.tip.topic, reply.tip.id)
         # On an ephemeral reply, swap the tip in place; under a channel post (the
         # weekly insight), answer the person who clicked, privately.
         respond(
