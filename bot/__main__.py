@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_CONFIG
     setup_logging(settings.log_level)
-    if not offline and args.mode != "playground":
+    if args.mode in LONG_RUNNING:  # a one-shot command's only output is its result
         log.info("pmtip %s serves %s", args.mode, settings.describe(args.mode))
     try:
         return RUNNERS[args.mode](settings, args)
@@ -342,6 +342,7 @@ def _ignore_oauth_variables() -> None:
         os.environ.pop("SLACK_CLIENT_SECRET")
 
 
+LONG_RUNNING = frozenset({"socket", "http", "clock"})
 RUNNERS = {
     "socket": run_socket,
     "http": run_http,

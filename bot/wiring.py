@@ -34,7 +34,7 @@ from bot.slack.handlers.home import HomeTab
 from bot.slack.handlers.lookups import Lookups
 from bot.slack.handlers.subscriptions import Subscriptions, WeeklyDefaults
 from bot.slack.identity import BotIdentity, adopt_rows_from_before_workspaces
-from bot.slack.listeners.buttons import another_listener, share_listener, show_listener
+from bot.slack.listeners import buttons
 from bot.slack.listeners.home import home_opened_listener, topic_button_listener
 from bot.slack.listeners.pmtip import pmtip_listener
 from bot.slack.listeners.uninstall import tokens_revoked_listener, uninstalled_listener
@@ -260,9 +260,7 @@ def listeners(parts: Parts) -> Listeners:
         app_uninstalled=uninstalled,
         tokens_revoked=revoked,
         pmtip=pmtip_listener(route=route_command, background=parts.background),
-        share=share_listener(catalogue=catalogue),
-        another=another_listener(catalogue=catalogue, recent=recent, rng=rng),
-        show=show_listener(catalogue=catalogue),
+        **buttons.tip_buttons(catalogue=catalogue, recent=recent, rng=rng),
         vote_useful=votes[Vote.USEFUL],
         vote_not_for_me=votes[Vote.NOT_FOR_ME],
         home_opened=home_opened_listener(home=home),

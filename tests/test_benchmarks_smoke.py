@@ -22,6 +22,7 @@ EXPECTED: dict[str, set[str]] = {
     "startup": {"startup_seconds", "memory_mb", "total_rss_mb", "total_pss_mb", "targets"},
     "fanout": {"results", "stand_in", "delivery_workers", "targets", "all_targets_met"},
     "lookup": {"catalogues", "repeat", "targets", "all_targets_met"},
+    "search_eval": {"today", "targets", "all_targets_met"},
 }
 COMMON_KEYS = {"benchmark", "command", "machine", "mode"}
 
@@ -111,3 +112,11 @@ def _target_verdicts(data: dict) -> list[object]:
     if isinstance(targets, dict) and all(isinstance(v, bool) for v in targets.values()):
         return list(targets.values())
     return [data["all_targets_met"]]
+
+
+def test_search_eval_counts_every_query_and_lists_each_miss(smoke) -> None:
+    today = smoke("search_eval")["today"]
+    assert today["queries"] >= 100
+    assert today["landed"] + len(today["misses"]) == today["queries"]
+    assert sum(k["queries"] for k in today["by_kind"].values()) == today["queries"]
+    assert all({"query", "good", "kind", "landed"} <= miss.keys() for miss in today["misses"])

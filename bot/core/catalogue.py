@@ -7,7 +7,6 @@ one and swaps the reference, so a request sees either the old or the new one.
 from __future__ import annotations
 
 import difflib
-import math
 import random
 import re
 import unicodedata
@@ -16,104 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.core.model import Tip, Topic
+from bot.core.search import SearchIndex
+
+__all__ = ["AUDIENCES", "TIP_ID_MAX", "Catalogue", "Tip", "Topic", "normalize_word", "pick_tip"]
+
 AUDIENCES = ("business", "platform", "infrastructure")
 # The one limit on a tip id, in characters. The tips file (validator and schema),
 # the store's columns and the buttons all hold this much: an id travels whole as a
 # button value (Slack allows 2,000) and in a block id ("weekly:" + id, Slack allows 255).
 TIP_ID_MAX = 200
-
-# Words too common to say anything about which tip is wanted.
-_STOP_WORDS = frozenset(
-    (
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "get",
-        "give",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "show",
-        "so",
-        "some",
-        "that",
-        "the",
-        "their",
-        "them",
-        "this",
-        "to",
-        "us",
-        "we",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-        "tip",
-        "tips",
-        "please",
-    )
-)
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-
-# How much a match in each field counts: a word in the title or tags says more
-# about a tip than the same word somewhere in its body.
-_FIELD_WEIGHTS = (
-    ("title", 3.0),
-    ("tags", 3.0),
-    ("topic", 2.0),
-    ("body", 1.0),
-    ("try_this", 1.0),
-    ("quote", 1.0),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Topic:
-    slug: str
-    title: str
-    description: str
-    aliases: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Tip:
-    id: str
-    topic: str
-    title: str
-    body: str
-    try_this: str
-    quote: str
-    section: str
-    audience: tuple[str, ...]
-    tags: tuple[str, ...] = ()
 
 
 def normalize_word(text: str) -> str:
@@ -134,18 +45,6 @@ def _normalize(text: str) -> str:
     return re.sub(r"[^\w-]", "", folded).strip("-")
 
 
-def tokenize(text: str) -> list[str]:
-    """Split text into search terms: case-folded, crude plural folding, no stop words."""
-    terms = []
-    for raw in _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold()):
-        if raw in _STOP_WORDS:
-            continue
-        if len(raw) > 4 and raw.endswith("s") and not raw.endswith("ss"):
-            raw = raw[:-1]
-        terms.append(raw)
-    return terms
-
-
 @dataclass(frozen=True)
 class Catalogue:
     topics: tuple[Topic, ...]
@@ -153,7 +52,7 @@ class Catalogue:
     _by_id: dict[str, Tip] = field(init=False, repr=False, compare=False)
     _by_topic: dict[str, tuple[Tip, ...]] = field(init=False, repr=False, compare=False)
     _topic_names: dict[str, str] = field(init=False, repr=False, compare=False)
-    _index: dict[str, dict[int, float]] = field(init=False, repr=False, compare=False)
+    _index: SearchIndex = field(init=False, repr=False, compare=False)
     # Each topic name with its letter code, to rule names out before difflib runs.
     _name_letters: tuple[tuple[str, int | None], ...] = field(init=False, repr=False, compare=False)
     # Answers already computed for this (immutable) catalogue: people repeat words.
@@ -176,7 +75,7 @@ class Catalogue:
         object.__setattr__(self, "_by_id", {tip.id: tip for tip in self.tips})
         object.__setattr__(self, "_by_topic", {k: tuple(v) for k, v in by_topic.items()})
         object.__setattr__(self, "_topic_names", names)
-        object.__setattr__(self, "_index", _build_index(self.tips))
+        object.__setattr__(self, "_index", SearchIndex(self.topics, self.tips))
         object.__setattr__(self, "_name_letters", tuple((n, letter_code(n)) for n in names))
 
     # -- look-ups ---------------------------------------------------------
@@ -196,46 +95,22 @@ class Catalogue:
         return self._by_topic.get(slug, ())
 
     def search(self, query: str, *, limit: int = 10) -> list[Tip]:
-        """Tips ranked by how well they match the words of the query, best first.
-
-        A tip must match at least half of the query's words, one of them three
-        letters or longer: `ai-failur` should lead to a suggestion, not to any
-        tip that mentions AI.
-        """
+        """Tips ranked by how well they match the words of the query, best first
+        (bot.core.search)."""
         if len(query) > _MEMO_KEY_MAX:
-            return self._rank(query, limit)
+            return self._index.search(query, limit=limit)
         key = (query, limit)
         found = self._searches.get(key)
         if found is None:
-            found = tuple(self._rank(query, limit))
+            found = tuple(self._index.search(query, limit=limit))
             if len(self._searches) >= _MEMO_SIZE:
                 self._searches.clear()
             self._searches[key] = found
         return list(found)
 
-    def _rank(self, query: str, limit: int) -> list[Tip]:
-        terms = list(dict.fromkeys(tokenize(query)))
-        if not terms:
-            return []
-        scores: dict[int, float] = {}
-        matched: dict[int, list[str]] = {}
-        total = len(self.tips)
-        for term in terms:
-            postings = self._index.get(term)
-            if not postings:
-                continue
-            idf = math.log(1 + total / len(postings))
-            for position, weight in postings.items():
-                scores[position] = scores.get(position, 0.0) + idf * weight
-                matched.setdefault(position, []).append(term)
-        eligible = [
-            (position, score)
-            for position, score in scores.items()
-            if 2 * len(matched[position]) >= len(terms)
-            and any(len(term) >= 3 for term in matched[position])
-        ]
-        best = sorted(eligible, key=lambda item: (-item[1], item[0]))[:limit]
-        return [self.tips[position] for position, _ in best]
+    def closest_topics(self, query: str, *, limit: int = 3) -> list[str]:
+        """Slugs of the topics whose words look most like the query's (bot.core.search)."""
+        return self._index.closest_topics(query, limit=limit)
 
     def suggest(self, word: str, *, limit: int = 3) -> list[str]:
         """Topic slugs that look like a mistyped word, closest first."""
@@ -299,20 +174,6 @@ def _could_match(
                 continue
         survivors.append(name)
     return survivors
-
-
-def _build_index(tips: Sequence[Tip]) -> dict[str, dict[int, float]]:
-    index: dict[str, dict[int, float]] = {}
-    for position, tip in enumerate(tips):
-        for field_name, weight in _FIELD_WEIGHTS:
-            value = getattr(tip, field_name)
-            text = " ".join(value) if isinstance(value, tuple) else value
-            if field_name == "topic":
-                text = text.replace("-", " ")
-            for term in tokenize(text):
-                postings = index.setdefault(term, {})
-                postings[position] = postings.get(position, 0.0) + weight
-    return index
 
 
 def pick_tip(candidates: Sequence[Tip], *, avoid: str | None, rng: random.Random) -> Tip | None:

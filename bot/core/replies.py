@@ -39,7 +39,7 @@ def answer(
         case Search(query=query):
             found = catalogue.search(query, limit=50)
             if not found:
-                return Reply(no_match(query, _suggestions(catalogue, query)))
+                return _no_match(catalogue, query)
             return Reply(search_results(query, found))
         case RandomTip():
             return _tip_reply(pick_tip(catalogue.tips, avoid=last_tip_id, rng=rng))
@@ -53,7 +53,7 @@ def answer(
             found = catalogue.search(query, limit=1)
             if found:
                 return _tip_reply(found[0])
-            return Reply(no_match(query, _suggestions(catalogue, query)))
+            return _no_match(catalogue, query)
     raise TypeError(f"not a lookup command: {command!r}")  # pragma: no cover
 
 
@@ -70,13 +70,21 @@ def _tip_reply(tip: Tip | None) -> Reply:
     return Reply(tip_reply(tip), tip)
 
 
+def _no_match(catalogue: Catalogue, query: str) -> Reply:
+    close = _suggestions(catalogue, query)
+    # None close: a few topics to start from all the same, never a dead end.
+    starters = () if close else catalogue.topics[:3]
+    return Reply(no_match(query, close, starters=starters))
+
+
 def _suggestions(catalogue: Catalogue, query: str) -> list[Topic]:
-    # Suggest against the whole text and against each word: `ai-failur` and
-    # `tips on moats` should both lead somewhere.
+    # Suggest against the whole text and against each word: `moaat` and
+    # `tips on mots` should both lead somewhere; then by the topics' own words.
     slugs: list[str] = []
     for needle in dict.fromkeys([query, *query.split()]):  # a one-word query only once
         if len(slugs) >= 3:
             break
         slugs += [s for s in catalogue.suggest(needle) if s not in slugs]
+    slugs += [s for s in catalogue.closest_topics(query) if s not in slugs]
     topics = (catalogue.topic(slug) for slug in slugs[:3])
     return [topic for topic in topics if topic is not None]

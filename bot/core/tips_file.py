@@ -9,75 +9,55 @@ kept, with a count of the rest (bot.core.problems).
 YAML anchors and aliases are refused before the file is composed
 (bot.core.yaml_anchors), so checking it stays linear in its size.
 
-The rules here and content/tips.schema.json describe the same format; a test
-keeps them in step. The loader is stricter in one way a schema cannot express:
-texts are measured as Slack receives them, after escaping and with the words the
-rendering puts around them (see bot/core/render/).
+The format's keys and limits are in bot.core.tips_format, the node checks every
+part uses in bot.core.tips_nodes, and `topics:` (with the admins' vocabulary) in
+bot.core.tips_topics; the tips themselves are checked here.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import yaml
 
-from bot.core.catalogue import AUDIENCES, TIP_ID_MAX, Catalogue, Tip, Topic, normalize_word
+from bot.core.catalogue import AUDIENCES, Catalogue, Tip, Topic
 from bot.core.problems import Problem, ProblemLog, shown
-from bot.core.render import blocks
-from bot.core.render.tips import source_line
+from bot.core.tips_format import (
+    EMPTY_FILE,
+    FIELD_MAX,
+    RENDERED_MAX,
+    TIP_ID,
+    TIP_ID_PATTERN,
+    TIP_KEYS,
+    TIP_REQUIRED,
+    TIP_TEXTS,
+    TOP_KEYS,
+    TRY_PREFIX,
+    WORD_MAX,
+    rendered_length,
+)
+from bot.core.tips_nodes import NodeChecker, did_you_mean, is_text, line_of, missing
+from bot.core.tips_topics import check_topics
 from bot.core.yaml_anchors import anchor_problems, may_hold_anchors
 from bot.core.yaml_syntax import syntax_problem
+
+# Re-exported: what callers of the tips file take from here.
+__all__ = [
+    "FIELD_MAX",
+    "TIP_ID_PATTERN",
+    "TRY_PREFIX",
+    "LoadResult",
+    "TipsFile",
+    "decode_tips_bytes",
+    "parse_catalogue",
+    "parse_tips",
+    "rendered_length",
+]
 
 try:  # libyaml is an order of magnitude faster; the pure loader is the fallback.
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
-
-_STR = "tag:yaml.org,2002:str"
-_NULL = "tag:yaml.org,2002:null"
-_INT = "tag:yaml.org,2002:int"
-
-FORMAT_VERSION = 1
-
-# What tip_blocks puts around the tip's own words.
-TRY_PREFIX = ":point_right: *Your move:* "
-QUOTE_WRAP = len("> “”")
-QUOTE_SHOWN = 600  # tip_blocks clips the quote here; a longer one would be cut
-
-# Raw limits, in characters as typed (the schema's maxLength); the rendered
-# checks below are stricter when the text contains `&`, `<` or `>`.
-ID_MAX = TIP_ID_MAX  # see bot.core.catalogue; the store's columns hold as much
-SLUG_MAX = 60
-# The Home tab shows each topic as a button reading "Title (N)": room for the count.
-TOPIC_TITLE_MAX = blocks.BUTTON_TEXT_MAX - len(" (9999)")
-DESCRIPTION_MAX = 300
-WORD_MAX = 100  # each alias and tag
-SECTION_NAME_MAX = 300
-FIELD_MAX = {
-    "id": ID_MAX,
-    "topic": SLUG_MAX,
-    "title": blocks.HEADER_MAX,
-    "body": blocks.SECTION_MAX,
-    "try": blocks.SECTION_MAX - len(TRY_PREFIX),
-    "quote": QUOTE_SHOWN,
-    "section": SECTION_NAME_MAX,
-}
-
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-TIP_ID_PATTERN = r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$"
-_SLUG = re.compile(SLUG_PATTERN)
-_TIP_ID = re.compile(TIP_ID_PATTERN)
-
-TOP_KEYS = ("version", "topics", "tips")
-TOPIC_KEYS = ("title", "description", "aliases")
-TIP_REQUIRED = ("id", "topic", "title", "body", "try", "quote", "section", "audience")
-TIP_KEYS = (*TIP_REQUIRED, "tags")
-_TIP_TEXTS = ("id", "topic", "title", "body", "try", "quote", "section")
-
-EMPTY_FILE = "the file is empty; it needs `topics:` and `tips:`"
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,34 +130,6 @@ def decode_tips_bytes(raw: bytes) -> str | Problem:
         )
 
 
-def rendered_length(field_name: str, value: str, *, topic: str = "") -> int:
-    """How long `value` is once bot.core.render has rendered it into its block."""
-    match field_name:
-        case "body":
-            return len(blocks.escape(value))
-        case "try":
-            return len(TRY_PREFIX) + len(blocks.escape(value))
-        case "quote":
-            return QUOTE_WRAP + len(blocks.escape(value))
-        case "section":
-            return len(source_line(section=value, topic=topic))
-    return len(value)
-
-
-RENDERED_MAX = {
-    "body": blocks.SECTION_MAX,
-    "try": blocks.SECTION_MAX,
-    "quote": blocks.CONTEXT_TEXT_MAX,
-    "section": blocks.CONTEXT_TEXT_MAX,
-}
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """` (did you mean `x`?)` when a choice is close to `word`, else nothing."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean `{close[0]}`?)" if close else ""
-
-
 def _fail(log: ProblemLog) -> TipsFile:
     return TipsFile((), (), log.kept, log.left_out)
 
@@ -191,42 +143,7 @@ def _line_column(text: str, position: int) -> tuple[int, int]:
     return line, position - (text.rfind("\n", 0, position) + 1) + 1
 
 
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
-
-
-def _is_text(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == _STR
-
-
-Entries = dict[str, tuple[yaml.Node, yaml.Node]]
-
-
-def _missing(fields: Entries, required: Sequence[str]) -> list[str]:
-    """Required keys absent from `fields`, leaving out those a misspelt key
-    stands for: the typo is reported already, with the right spelling."""
-    absent = [name for name in required if name not in fields]
-    if not absent:
-        return []
-    misspelt = {
-        close
-        for name in fields
-        if name not in required
-        for close in difflib.get_close_matches(name, absent, n=1, cutoff=0.6)
-    }
-    return [name for name in absent if name not in misspelt]
-
-
-class _Checker:
-    def __init__(self) -> None:
-        self.problems = ProblemLog()
-
-    def report(self, node: yaml.Node, message: str) -> None:
-        self.problems.add(Problem(node.start_mark.line + 1, node.start_mark.column + 1, message))
-
-    def would_keep(self, node: yaml.Node) -> bool:
-        return self.problems.would_keep(node.start_mark.line + 1, node.start_mark.column + 1)
-
+class _Checker(NodeChecker):
     def check(self, root: yaml.Node | None) -> TipsFile:
         if root is None:
             return _fail_with(Problem(1, 1, EMPTY_FILE))
@@ -236,152 +153,11 @@ class _Checker:
         top = self.entries(root, "at the top level", TOP_KEYS)
         if "version" in top:
             self.version(top["version"][1])
-        topics = self.topics(top.get("topics"), root)
+        topics = check_topics(self, top.get("topics"), root)
         tips = self.tips(top.get("tips"), root, {topic.slug for topic in topics})
         if self.problems.total:
             return _fail(self.problems)
         return TipsFile(tuple(topics), tuple(tips), ())
-
-    # -- building blocks ----------------------------------------------------
-
-    def entries(self, node: yaml.MappingNode, where: str, allowed: Sequence[str] | None) -> Entries:
-        """The mapping's keys, reporting repeated keys (YAML would keep only the
-        last one, silently) and keys that are not among `allowed` (None: any)."""
-        found: Entries = {}
-        for key, value in node.value:
-            if not isinstance(key, yaml.ScalarNode):
-                self.report(key, f"a key {where} must be a plain name")
-                continue
-            name = str(key.value)
-            if name in found:
-                first = _line(found[name][0])
-                self.report(
-                    key,
-                    f"`{shown(name)}` appears twice {where} (also on line {first}); "
-                    "YAML would silently keep only the last one",
-                )
-                continue
-            found[name] = (key, value)
-            if allowed is not None and name not in allowed:
-                expected = ", ".join(f"`{k}`" for k in allowed)
-                guess = did_you_mean(name, allowed) if self.would_keep(key) else ""
-                hint = guess or f" (expected one of {expected})"
-                self.report(key, f"unknown key `{shown(name)}` {where}{hint}")
-        return found
-
-    def text(self, node: yaml.Node, what: str, limit: int) -> str | None:
-        if isinstance(node, yaml.ScalarNode) and node.tag == _NULL:
-            self.report(node, f"{what} is empty; write the text after the colon")
-            return None
-        if not _is_text(node):
-            kind = "a list or mapping" if not isinstance(node, yaml.ScalarNode) else "not text"
-            self.report(node, f"{what} is {kind}; write it as text (in quotes if need be)")
-            return None
-        value = str(node.value).strip()
-        if not value:
-            self.report(node, f"{what} must not be empty")
-            return None
-        if len(value) > limit:
-            self.report(node, f"{what} is {len(value)} characters; at most {limit} fit in Slack")
-        return value
-
-    def text_list(self, node: yaml.Node, what: str, *, limit: int) -> list[tuple[yaml.Node, str]]:
-        """A list of texts (a single text counts as a list of one), with each one's node."""
-        if _is_text(node):
-            items = [node]
-        elif isinstance(node, yaml.SequenceNode):
-            items = node.value
-            if not items:
-                self.report(node, f"{what} is an empty list; give at least one")
-        else:
-            self.report(node, f"{what} must be a list, like [a, b]")
-            return []
-        found: list[tuple[yaml.Node, str]] = []
-        seen: set[str] = set()
-        for item in items:
-            value = self.text(item, f"each entry of {what}", limit)
-            if value is None:
-                continue
-            if value in seen:
-                self.report(item, f"`{shown(value)}` is listed twice in {what}")
-                continue
-            seen.add(value)
-            found.append((item, value))
-        return found
-
-    def version(self, node: yaml.Node) -> None:
-        if not (isinstance(node, yaml.ScalarNode) and node.tag == _INT) or node.value.strip() != (
-            str(FORMAT_VERSION)
-        ):
-            self.report(node, f"`version` must be {FORMAT_VERSION}, the only format there is")
-
-    # -- topics ---------------------------------------------------------------
-
-    def topics(self, entry: tuple[yaml.Node, yaml.Node] | None, root: yaml.Node) -> list[Topic]:
-        if entry is None:
-            self.report(root, "missing `topics:`, the mapping of topic slugs to descriptions")
-            return []
-        _, node = entry
-        if not isinstance(node, yaml.MappingNode):
-            self.report(node, "`topics:` must map each topic slug to its description")
-            return []
-        if not node.value:
-            self.report(node, "`topics:` is empty; the tips need at least one topic")
-        topics: list[Topic] = []
-        names: dict[str, str] = {}  # every slug and alias, folded -> the topic it names
-        for slug, (key, value) in self.entries(node, "under `topics:`", None).items():
-            topic = self.topic(slug, key, value, names)
-            if topic is not None:
-                topics.append(topic)
-        return topics
-
-    def topic(
-        self, slug: str, key: yaml.Node, value: yaml.Node, names: dict[str, str]
-    ) -> Topic | None:
-        valid_slug = bool(_SLUG.match(slug)) and len(slug) <= SLUG_MAX
-        if not _SLUG.match(slug):
-            self.report(key, f"topic `{shown(slug)}` must be lowercase words joined by hyphens")
-        elif len(slug) > SLUG_MAX:
-            self.report(key, f"topic `{shown(slug)}` is longer than {SLUG_MAX} characters")
-        label = f"topic `{shown(slug)}`"
-        if not isinstance(value, yaml.MappingNode):
-            self.report(value, f"{label} needs `description:` (and optional `title:`)")
-            return None
-        where = f"in {label}"
-        fields = self.entries(value, where, TOPIC_KEYS)
-        description = None
-        if "description" in fields:
-            description = self.text(
-                fields["description"][1], f"`description` of {label}", DESCRIPTION_MAX
-            )
-        elif _missing(fields, ("description",)):
-            self.report(value, f"{label} is missing `description:`")
-        title = None
-        if "title" in fields:
-            title = self.text(fields["title"][1], f"`title` of {label}", TOPIC_TITLE_MAX)
-        aliases: list[tuple[yaml.Node, str]] = []
-        if "aliases" in fields:
-            aliases = self.text_list(fields["aliases"][1], f"`aliases` of {label}", limit=WORD_MAX)
-        for name, name_node in [(slug, key), *((alias, node) for node, alias in aliases)]:
-            # Compare names the way /pmtip looks them up, not as they are spelt.
-            folded = normalize_word(name)
-            if not folded:
-                self.report(name_node, f"alias `{shown(name)}` has no letters or digits to type")
-                continue
-            owner = names.setdefault(folded, slug)
-            if owner != slug:
-                self.report(
-                    name_node,
-                    f"`{shown(name)}` names both topic `{shown(owner)}` and `{shown(slug)}`",
-                )
-        if not valid_slug:
-            return None  # tips naming it are reported too; nobody is pointed at a bad slug
-        return Topic(
-            slug=slug,
-            title=title or slug.replace("-", " ").capitalize(),
-            description=description or "",
-            aliases=tuple(alias for _, alias in aliases),
-        )
 
     # -- tips -----------------------------------------------------------------
 
@@ -407,11 +183,11 @@ class _Checker:
                     self.report(
                         id_node,
                         f"tip id `{shown(tip_id)}` is used twice, on lines "
-                        f"{first_line[tip_id]} and {_line(id_node)}; "
+                        f"{first_line[tip_id]} and {line_of(id_node)}; "
                         "every tip needs an id of its own",
                     )
                     continue
-                first_line[tip_id] = _line(id_node)
+                first_line[tip_id] = line_of(id_node)
             if tip is not None:
                 tips.append(tip)
         return tips
@@ -421,21 +197,21 @@ class _Checker:
         if not isinstance(node, yaml.MappingNode):
             self.report(node, "each tip must be a mapping that starts with `- id:`")
             return None, None
-        id_entry = next((v for k, v in node.value if k.value == "id" and _is_text(v)), None)
+        id_entry = next((v for k, v in node.value if k.value == "id" and is_text(v)), None)
         label = f"tip `{shown(id_entry.value)}`" if id_entry is not None else "this tip"
         before = self.problems.total
         fields = self.entries(node, f"in {label}", TIP_KEYS)
-        missing = _missing(fields, TIP_REQUIRED)
-        if missing:
-            names = [f"`{name}:`" for name in missing]
+        absent = missing(fields, TIP_REQUIRED)
+        if absent:
+            names = [f"`{name}:`" for name in absent]
             listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             self.report(node, f"{label} is missing {listed}")
         values: dict[str, str | None] = {}
-        for name in _TIP_TEXTS:
+        for name in TIP_TEXTS:
             if name in fields:
                 values[name] = self.text(fields[name][1], f"`{name}` of {label}", FIELD_MAX[name])
         tip_id, topic = values.get("id"), values.get("topic")
-        if tip_id and not _TIP_ID.match(tip_id):
+        if tip_id and not TIP_ID.match(tip_id):
             self.report(
                 fields["id"][1],
                 f"tip id `{shown(tip_id)}` must be lowercase letters and digits, "

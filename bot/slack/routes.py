@@ -17,8 +17,9 @@ from re import Pattern
 from slack_bolt import Ack, App
 
 from bot.core.render.blocks import ANOTHER, SHARE, SHOW, VOTE_NOT_FOR_ME, VOTE_USEFUL
+from bot.slack.listeners.buttons import TOPIC_BUTTON
 from bot.slack.listeners.failures import answer_failure
-from bot.slack.listeners.home import TOPIC_BUTTON
+from bot.slack.listeners.home import TOPIC_BUTTON as HOME_TOPIC_BUTTON
 from bot.slack.listeners.pmtip import COMMAND
 
 Listener = Callable[..., None]
@@ -30,6 +31,7 @@ class Listeners:
     share: Listener
     another: Listener
     show: Listener
+    topic: Listener
     vote_useful: Listener
     vote_not_for_me: Listener
     home_opened: Listener
@@ -49,9 +51,10 @@ def register(app: App, listeners: Listeners) -> None:
         (SHARE, listeners.share),
         (ANOTHER, listeners.another),
         (SHOW, listeners.show),
+        (TOPIC_BUTTON, listeners.topic),
         (VOTE_USEFUL, listeners.vote_useful),
         (VOTE_NOT_FOR_ME, listeners.vote_not_for_me),
-        (TOPIC_BUTTON, listeners.home_topic),
+        (HOME_TOPIC_BUTTON, listeners.home_topic),
     ]
     for action_id, listener in buttons:
         app.action(action_id)(ack=_ack_now, lazy=[listener])

@@ -125,6 +125,19 @@ def test_another_tip_shows_a_different_tip_of_the_topic(page, playground):
     assert len(messages(page)) == 1  # replaced in place, as Slack does
 
 
+def test_no_match_offers_topic_buttons_and_one_opens_a_tip_in_place(page, playground):
+    send(page, "/pmtip mot")
+    wait_until(page, lambda d: "couldn't find" in last_text(d), "the no-match reply")
+    click(page, "[data-action-id='pmtip_topic.0']")
+    title = wait_until(
+        page,
+        lambda d: (found := first(d, "[data-testid=message] .bk-header")) and found.text,
+        "a moat tip in place of the offer",
+    )
+    assert title in catalogue_titles(playground, "moat")
+    assert len(messages(page)) == 1  # replaced in place, as Slack does
+
+
 def test_share_posts_the_tip_in_the_channel_attributed_to_the_person(page):
     send(page, "/pmtip ai-failure")
     click(page, "[data-action-id=pmtip_share]")

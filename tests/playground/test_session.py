@@ -105,6 +105,20 @@ def test_search_results_show_a_tip_in_place(playground):
     assert tip_id(last_seen(playground, MEMBER.id)) == show.value
 
 
+def test_a_topic_offered_when_nothing_matched_opens_a_tip_in_place(playground):
+    pg = playground.playground
+    pg.type("/pmtip mot")
+    offer = last_seen(playground, MEMBER.id)
+    assert "couldn't find" in text_of(offer)
+    moat = buttons(offer)[f"{blocks.TOPIC}.0"]
+    assert moat.value == "moat"
+    pg.click(offer.id, moat)
+    wait_for(pg.world, lambda w: w.messages[0].edited, "the offer to become a tip")
+    shown = last_seen(playground, MEMBER.id)
+    assert shown.id == offer.id
+    assert pg.parts.catalogue.current().tip(tip_id(shown)).topic == "moat"
+
+
 def test_a_member_may_not_subscribe_and_an_admin_does_after_the_bot_joins(playground):
     pg = playground.playground
     refusal = type_and_wait(playground, "/pmtip subscribe")

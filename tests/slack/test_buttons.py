@@ -141,3 +141,29 @@ def test_a_click_on_a_button_pmtip_does_not_know_is_refused_without_a_crash(app,
     click = app.action("some_other_apps_button", "x")
     assert click.status == 404  # Bolt's answer to a request no listener takes
     assert slack_api.responses(click.response_name) == []
+
+
+def test_a_reply_with_no_match_offers_topics_whose_buttons_open_a_tip(app):
+    message = app.command("quantum blockchain synergy").json
+    assert "couldn't find" in message["text"]
+    assert_valid_message(message)
+    (offered,) = [b for b in message["blocks"] if b["type"] == "actions"]
+    buttons = offered["elements"]
+    assert 1 <= len(buttons) <= 3
+    assert len({b["action_id"] for b in buttons}) == len(buttons)  # unique, as Slack requires
+    assert all(b["action_id"].startswith(blocks.TOPIC + ".") for b in buttons)
+
+    last = buttons[-1]  # any of them: one listener answers every `pmtip_topic.<n>`
+    click = acked(app.action(last["action_id"], last["value"], user_id="UNOMATCH"))
+    (reply,) = app.responses(click)
+    assert reply["replace_original"] is True  # the no-match reply gives way to the tip
+    assert reply["response_type"] == "ephemeral"
+    assert_valid_message(reply)
+    assert CATALOGUE.tip(tip_in(reply)).topic == last["value"]
+
+
+def test_a_topic_button_for_a_topic_since_removed_answers_with_suggestions(app):
+    click = acked(app.action(f"{blocks.TOPIC}.0", "zzqx-retired"))
+    (reply,) = app.responses(click)
+    assert "couldn't find" in reply["text"]
+    assert_valid_message(reply)

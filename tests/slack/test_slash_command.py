@@ -181,12 +181,21 @@ def test_help_keywords_are_case_insensitive(app):
 
 
 def test_a_near_miss_suggests_the_topic_and_points_to_the_topic_list(app):
-    message = answer(app.command("ai-failur"))
+    message = answer(app.command("mot"))  # too short for search to take as a typo
     body = all_text(message)
-    assert "/pmtip ai-failure" in body
+    assert "/pmtip moat" in body
     assert "/pmtip topics" in body
-    assert "ai-failur" in body  # what they typed, quoted back
-    assert not any(b["type"] == "actions" for b in message["blocks"])
+    assert "mot" in body  # what they typed, quoted back
+    (offered,) = [b for b in message["blocks"] if b["type"] == "actions"]
+    assert offered["elements"][0]["value"] == "moat"
+    assert offered["elements"][0]["text"]["text"] == "Designing the moat"
+
+
+def test_a_mistyped_topic_name_opens_its_tip(app):
+    message = answer(app.command("ai-failur"))
+    assert "couldn't find" not in message["text"]
+    titles = [tip.title for tip in CATALOGUE.tips_in("ai-failure")]
+    assert message["blocks"][0]["text"]["text"] in titles
 
 
 def test_nothing_matching_still_gives_a_friendly_answer(app):

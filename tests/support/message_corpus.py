@@ -116,6 +116,7 @@ def _lookups() -> Iterator[tuple[str, Message]]:
     yield "help", help_message()
     yield "help for admins", help_message(is_admin=True)
     yield "search listing every tip", search_results("everything", TIPS)
+    yield "no match, topics to start from", no_match("zzqx", (), starters=CATALOGUE.topics[:3])
     for query in queries():
         label = query[:40]
         yield f"search {label}", search_results(query, CATALOGUE.search(query, limit=50))

@@ -29,6 +29,9 @@ SHOW = "pmtip_show"
 VOTE_USEFUL = "pmtip_vote_useful"
 VOTE_NOT_FOR_ME = "pmtip_vote_not_for_me"
 HOME_TOPIC = "pmtip_home_topic"
+# A topic offered when nothing matched: `pmtip_topic.<n>`, the slug in the value
+# (action ids must differ within a message; one listener matches them all).
+TOPIC = "pmtip_topic"
 
 Block = dict[str, Any]
 

@@ -10,8 +10,10 @@ from bot.core.grammar import ADMIN_USAGE, USAGE
 from bot.core.render.blocks import (
     MAX_BLOCKS,
     SHOW,
+    TOPIC,
     Block,
     Message,
+    actions,
     button,
     chunked_sections,
     clip,
@@ -67,11 +69,24 @@ def search_results(query: str, tips: Sequence[Tip]) -> Message:
     return fit(Message(text=text, blocks=blocks))
 
 
-def no_match(query: str, suggestions: Sequence[Topic]) -> Message:
+def no_match(
+    query: str, suggestions: Sequence[Topic], *, starters: Sequence[Topic] = ()
+) -> Message:
+    """Nothing matched: the closest topics (or, with none close, a few to start
+    from) as buttons that open a tip, so the answer is never a dead end."""
     lines = [f"I couldn't find a tip for “{echo(query)}”."]
     if suggestions:
         names = ", ".join(f"`/pmtip {topic.slug}`" for topic in suggestions[:3])
         lines.append(f"Did you mean {names}?")
+    elif starters:
+        lines.append("These topics are a good place to start.")
     lines.append("Try `/pmtip topics` to see every topic, or `/pmtip help`.")
     body = " ".join(lines)
-    return fit(Message(text=body.replace("`", ""), blocks=[section(body)]))
+    offered = [*suggestions[:3]] or [*starters[:3]]
+    blocks: list[Block] = [section(body)]
+    if offered:
+        buttons = [
+            button(topic.title, f"{TOPIC}.{n}", topic.slug) for n, topic in enumerate(offered)
+        ]
+        blocks.append(actions("pmtip_closest_topics", *buttons))
+    return fit(Message(text=body.replace("`", ""), blocks=blocks))
