@@ -107,25 +107,6 @@ def catalogue_source(settings: Settings, *, now: Clock) -> CatalogueSource:
     return source
 
 
-def ticker(
-    settings: Settings,
-    *,
-    store: Store,
-    client: WebClient,
-    catalogue: CatalogueSource,
-    now: Clock,
-    identity: BotIdentity | None = None,
-) -> WeeklyTicker:
-    return WeeklyTicker(
-        store=store,
-        client=client,
-        catalogue=catalogue,
-        catchup_hours=settings.catchup_hours,
-        now=now,
-        identity=identity,
-    )
-
-
 @dataclass
 class Parts:
     """What a process that answers Slack is made of, built once at its start."""
@@ -200,6 +181,7 @@ def command_handlers(parts: Parts) -> Handlers:
             subscription=subscription,
             now=at,
             identity=parts.identity,
+            workspaces=parts.installs.clients if parts.installs else None,
         )
 
     defaults = WeeklyDefaults(
@@ -298,11 +280,11 @@ def socket_process(settings: Settings, *, now: Clock = utc_now) -> SocketProcess
     return SocketProcess(
         parts=parts,
         app=build_app(parts, socket_mode=True),
-        ticker=ticker(
-            settings,
+        ticker=WeeklyTicker(
             store=parts.store,
             client=parts.posting_client,
             catalogue=parts.catalogue,
+            catchup_hours=settings.catchup_hours,
             now=now,
             identity=parts.identity,
         ),
@@ -363,12 +345,18 @@ class ClockProcess:
 
 
 def clock_process(settings: Settings, *, now: Clock = utc_now) -> ClockProcess:
-    store = store_of(settings)
+    store, client = store_of(settings), posting_client(settings)
     catalogue = catalogue_source(settings, now=now)
+    installs = installs_of(settings, store=store, client=client)  # many: each one's token
     return ClockProcess(
         store=store,
-        ticker=ticker(
-            settings, store=store, client=posting_client(settings), catalogue=catalogue, now=now
+        ticker=WeeklyTicker(
+            store=store,
+            client=client,
+            catalogue=catalogue,
+            catchup_hours=settings.catchup_hours,
+            now=now,
+            workspaces=installs.clients if installs else None,
         ),
     )
 
@@ -378,6 +366,7 @@ class PostDueProcess:
     store: Store
     client: WebClient
     catchup_hours: float
+    installs: Installs | None = None  # many workspaces: each one's token
 
     def post_due(self, catalogue: Catalogue, *, at: datetime) -> DeliveryReport:
         return post_due(
@@ -386,12 +375,11 @@ class PostDueProcess:
             catalogue=catalogue,
             now=at,
             catchup_hours=self.catchup_hours,
+            workspaces=self.installs.clients if self.installs else None,
         )
 
 
 def post_due_process(settings: Settings) -> PostDueProcess:
-    return PostDueProcess(
-        store=store_of(settings),
-        client=posting_client(settings),
-        catchup_hours=settings.catchup_hours,
-    )
+    store, client = store_of(settings), posting_client(settings)
+    installs = installs_of(settings, store=store, client=client)
+    return PostDueProcess(store, client, settings.catchup_hours, installs)
