@@ -141,7 +141,8 @@ class Store(Protocol):
 
     def delete_workspace(self, workspace: Workspace) -> None:
         """Forget the workspace: its subscriptions, ledger, rotation and votes, in one
-        transaction (an uninstall)."""
+        transaction (an uninstall). A workspace with an enterprise id and no team id
+        is an org-wide install: every workspace of that enterprise is forgotten."""
         ...
 
     def adopt_placeholder_rows(self, workspace: Workspace) -> int:

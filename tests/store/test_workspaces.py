@@ -125,3 +125,17 @@ def test_deleting_a_workspace_without_rows_is_harmless(store, nobody):
     mine = subscribe(store, WS)
     store.delete_workspace(nobody)
     assert [s.id for s in store.subscriptions()] == [mine.id]
+
+
+def test_deleting_an_org_wide_install_deletes_every_workspace_of_its_enterprise(store):
+    grid_a, grid_b = GRID, Workspace(team_id="T2", enterprise_id="E1")
+    elsewhere = Workspace(team_id="T3", enterprise_id="E2")
+    subs = {ws: subscribe(store, ws) for ws in (grid_a, grid_b, elsewhere, WS)}
+    for ws in subs:
+        store.workspace(ws).record_vote(
+            user_id="U9", tip_id="tip-a", vote=Vote.USEFUL, channel_id=None, now=T0
+        )
+    store.delete_workspace(Workspace(team_id="", enterprise_id="E1"))
+    assert {s.workspace for s in store.subscriptions()} == {elsewhere, WS}
+    assert store.workspace(grid_a).tip_stats() == store.workspace(grid_b).tip_stats() == []
+    assert store.workspace(elsewhere).tip_stats() != []

@@ -49,6 +49,9 @@ def _forget(
     context: BoltContext, *, installations: InstallationStore, forget_data: Forget, why: str
 ) -> None:
     workspace = workspace_of(context)
+    if context.is_enterprise_install and workspace.enterprise_id:
+        # An org-wide install ends for every workspace of the org (Store.delete_workspace).
+        workspace = Workspace(team_id="", enterprise_id=workspace.enterprise_id)
     installations.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
     forget_data(workspace)
     log.info("workspace %s %s pmtip: its installation and data are deleted", workspace, why)

@@ -3,7 +3,9 @@ the rows kept before rows had a workspace (one-workspace mode, at start)."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, exists, select, update
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, exists, select, update
 from sqlalchemy.orm import aliased
 
 from bot.store.base import Workspace
@@ -16,13 +18,20 @@ PLACEHOLDER = Workspace(team_id="", enterprise_id="")  # rows from before migrat
 
 class SqlWorkspaces(Transactions):
     def delete_workspace(self, workspace: Workspace) -> None:
-        theirs = select(subscriptions.c.id).where(in_workspace(subscriptions, workspace))
+        org_wide = workspace.enterprise_id != "" and workspace.team_id == ""
+
+        def forgotten(table: Any) -> ColumnElement[bool]:
+            if org_wide:  # every workspace of the enterprise
+                return table.c.enterprise_id == workspace.enterprise_id  # type: ignore[no-any-return]
+            return in_workspace(table, workspace)
+
+        theirs = select(subscriptions.c.id).where(forgotten(subscriptions))
         with self._tx() as connection:
             # Spelled out, not left to ON DELETE CASCADE: SQLite enforces it only when told.
             connection.execute(delete(deliveries).where(deliveries.c.subscription_id.in_(theirs)))
             connection.execute(delete(rotations).where(rotations.c.subscription_id.in_(theirs)))
-            connection.execute(delete(subscriptions).where(in_workspace(subscriptions, workspace)))
-            connection.execute(delete(votes).where(in_workspace(votes, workspace)))
+            connection.execute(delete(subscriptions).where(forgotten(subscriptions)))
+            connection.execute(delete(votes).where(forgotten(votes)))
 
     def adopt_placeholder_rows(self, workspace: Workspace) -> int:
         if workspace == PLACEHOLDER:
