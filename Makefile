@@ -49,7 +49,7 @@ test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)  ## every benchmark, full length (several minutes); results in benchmarks/results/
-	for b in dispatch http_load startup fanout catalogue lookup search_eval; do $(BIN)/python benchmarks/$$b.py || exit 1; done
+	for b in dispatch http_load startup fanout workspaces installs catalogue lookup search_eval; do $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 lock: $(STAMP)  ## after editing dependencies in pyproject.toml: rewrite both lock files
 	$(LOCK) -o requirements.txt

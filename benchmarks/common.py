@@ -64,13 +64,13 @@ _trigger_ids = itertools.count(1)
 
 
 def slash_command_body(
-    text: str, *, user_id: str = "U0BENCH", channel_id: str = "C0BENCH"
+    text: str, *, user_id: str = "U0BENCH", channel_id: str = "C0BENCH", team_id: str = "T0BENCH"
 ) -> bytes:
     """A `/pmtip` form body with every field Slack sends."""
     return urlencode(
         {
             "token": "deprecated",
-            "team_id": "T0BENCH",
+            "team_id": team_id,
             "team_domain": "bench",
             "channel_id": channel_id,
             "channel_name": "bench",

@@ -23,6 +23,7 @@ EXPECTED: dict[str, set[str]] = {
     "fanout": {"results", "stand_in", "delivery_workers", "targets", "all_targets_met"},
     "lookup": {"catalogues", "repeat", "targets", "all_targets_met"},
     "search_eval": {"today", "targets", "all_targets_met"},
+    "installs": {"latency", "first_request_per_workspace", "ratio_many_to_one", "all_targets_met"},
 }
 COMMON_KEYS = {"benchmark", "command", "machine", "mode"}
 
@@ -97,6 +98,13 @@ def test_fanout_posted_to_every_channel_once(smoke) -> None:
     results = smoke("fanout")["results"]
     assert results["posts"] == results["channels"] == results["posted_in_ledger"]
     assert results["duplicates"] == 0 and results["misses"] == 0
+
+
+def test_installs_times_each_app_and_every_workspace_once_cold(smoke) -> None:
+    data = smoke("installs")
+    assert set(data["latency"]) == {"bare Bolt", "1 install", "many"}
+    assert all(row["n"] > 0 and row["median_ms"] > 0 for row in data["latency"].values())
+    assert data["first_request_per_workspace"]["n"] == data["workspaces"]
 
 
 def test_lookup_times_every_kind_of_query_on_both_catalogues(smoke) -> None:

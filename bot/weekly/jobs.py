@@ -127,6 +127,8 @@ class PostJob(Job):
         tip = run.catalogue.tip(post.tip_id or "")
         if tip is None:  # retired between claim and post (a reload): pick again next tick
             return self.carry_out(Release(f"tip {post.tip_id} left the catalogue"))
+        if (held := run.held_for(self.lane)) > 0:  # another post here heard a 429
+            return HoldLane(held)
         message = weekly_insight(tip)
         try:
             response = client.chat_postMessage(
@@ -163,7 +165,10 @@ class PostJob(Job):
                 post.tries = tries
                 self.run.report.count_retry()
                 log.info("%s: %s; retrying in %gs", self.label(), reason, seconds)
-                return HoldLane(seconds) if whole else seconds
+                if not whole:
+                    return seconds
+                self.run.hold_lane(self.lane, seconds)
+                return HoldLane(seconds)
             case Pause(code=code):
                 self._pause(code)
             case StopRun(code=code):

@@ -3,12 +3,13 @@ catalogue, the instant, the report) and whether it must stop starting posts.
 
 Each subscription posts in its workspace's lane (bot.weekly.pool), with its
 workspace's client: with one workspace, the one client; with many, the client of
-the workspace's installation (bot.weekly.clients)."""
+the workspace's installation (bot.slack.workspace_clients)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,8 +41,22 @@ class Run:
     # One workspace's broken token never stops the others'.
     stopped: dict[str, str] = field(default_factory=dict)
     _stopping: threading.Lock = field(default_factory=threading.Lock)
+    # When each held workspace may be posted to again (time.monotonic()): a job that
+    # hears a 429 holds its workspace at once, before the pool learns of it, so that
+    # no other post to it starts meanwhile.
+    _holds: dict[str, float] = field(default_factory=dict)
     # Many workspaces: each workspace's client and identity (None: `client`, `identity`).
     workspaces: WorkspaceClients | None = None
+
+    def hold_lane(self, lane: str, seconds: float) -> None:
+        until = time.monotonic() + seconds
+        with self._stopping:
+            if until > self._holds.get(lane, 0.0):
+                self._holds[lane] = until
+
+    def held_for(self, lane: str) -> float:
+        """Seconds until the workspace may be posted to again (0 when it is not held)."""
+        return max(0.0, self._holds.get(lane, 0.0) - time.monotonic())
 
     def lane_of(self, sub: Subscription) -> str:
         """The workspace a subscription posts to (its lane in the pool)."""
