@@ -28,7 +28,9 @@ import common
 
 from bot.core.delivery_rules import DEFAULT_POLICY
 from bot.core.schedule import WeeklySchedule
-from bot.store import DeliveryState, open_store
+from bot.store import DeliveryState, Workspace, open_store
+
+WORKSPACE = Workspace(team_id="T1")  # the stand-in's one workspace
 
 SUBSCRIBED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 SLOT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
@@ -65,7 +67,7 @@ def subscribe(database_url: str, channels: list[str]) -> None:
     schedule = WeeklySchedule(day=SLOT.weekday(), at=clock_time(9, 0), timezone="UTC")
     try:
         for channel in channels:
-            store.subscribe(
+            store.workspace(WORKSPACE).subscribe(
                 channel_id=channel,
                 schedule=schedule,
                 topics=(),

@@ -33,15 +33,11 @@ from bot.slack.handlers.admin import Admin
 from bot.slack.handlers.home import HomeTab
 from bot.slack.handlers.lookups import Lookups
 from bot.slack.handlers.subscriptions import Subscriptions, WeeklyDefaults
-from bot.slack.identity import BotIdentity
+from bot.slack.identity import BotIdentity, adopt_rows_from_before_workspaces
 from bot.slack.listeners import buttons
 from bot.slack.listeners.home import home_opened_listener, topic_button_listener
 from bot.slack.listeners.pmtip import pmtip_listener
-from bot.slack.listeners.uninstall import (
-    rows_not_keyed_yet,
-    tokens_revoked_listener,
-    uninstalled_listener,
-)
+from bot.slack.listeners.uninstall import tokens_revoked_listener, uninstalled_listener
 from bot.slack.listeners.votes import vote_listener
 from bot.slack.recent import RecentTips
 from bot.slack.request_token import ContextExecutor
@@ -111,25 +107,6 @@ def catalogue_source(settings: Settings, *, now: Clock) -> CatalogueSource:
     return source
 
 
-def ticker(
-    settings: Settings,
-    *,
-    store: Store,
-    client: WebClient,
-    catalogue: CatalogueSource,
-    now: Clock,
-    identity: BotIdentity | None = None,
-) -> WeeklyTicker:
-    return WeeklyTicker(
-        store=store,
-        client=client,
-        catalogue=catalogue,
-        catchup_hours=settings.catchup_hours,
-        now=now,
-        identity=identity,
-    )
-
-
 @dataclass
 class Parts:
     """What a process that answers Slack is made of, built once at its start."""
@@ -158,6 +135,9 @@ def build_parts(
     catalogue = catalogue_source(settings, now=now)
     users = Users(client, admin_ids=settings.admin_user_ids)
     store = store_of(settings)
+    identity = BotIdentity(posting)
+    if settings.workspaces is Workspaces.ONE:
+        adopt_rows_from_before_workspaces(store, identity)
     return Parts(
         settings=settings,
         now=now,
@@ -165,7 +145,7 @@ def build_parts(
         catalogue=catalogue,
         client=client,
         posting_client=posting,
-        identity=BotIdentity(posting),
+        identity=identity,
         users=users,
         recent=RecentTips(),
         rng=rng or random.Random(),
@@ -201,6 +181,7 @@ def command_handlers(parts: Parts) -> Handlers:
             subscription=subscription,
             now=at,
             identity=parts.identity,
+            workspaces=parts.installs.clients if parts.installs else None,
         )
 
     defaults = WeeklyDefaults(
@@ -254,7 +235,7 @@ def listeners(parts: Parts) -> Listeners:
     )
     uninstalled = revoked = None
     if parts.installs is not None:
-        store, forget = parts.installs.store, rows_not_keyed_yet  # SEAM: store.delete_workspace
+        store, forget = parts.installs.store, parts.store.delete_workspace
         uninstalled = uninstalled_listener(installations=store, forget_data=forget)
         revoked = tokens_revoked_listener(installations=store, forget_data=forget)
     return Listeners(
@@ -299,11 +280,11 @@ def socket_process(settings: Settings, *, now: Clock = utc_now) -> SocketProcess
     return SocketProcess(
         parts=parts,
         app=build_app(parts, socket_mode=True),
-        ticker=ticker(
-            settings,
+        ticker=WeeklyTicker(
             store=parts.store,
             client=parts.posting_client,
             catalogue=parts.catalogue,
+            catchup_hours=settings.catchup_hours,
             now=now,
             identity=parts.identity,
         ),
@@ -364,12 +345,18 @@ class ClockProcess:
 
 
 def clock_process(settings: Settings, *, now: Clock = utc_now) -> ClockProcess:
-    store = store_of(settings)
+    store, client = store_of(settings), posting_client(settings)
     catalogue = catalogue_source(settings, now=now)
+    installs = installs_of(settings, store=store, client=client)  # many: each one's token
     return ClockProcess(
         store=store,
-        ticker=ticker(
-            settings, store=store, client=posting_client(settings), catalogue=catalogue, now=now
+        ticker=WeeklyTicker(
+            store=store,
+            client=client,
+            catalogue=catalogue,
+            catchup_hours=settings.catchup_hours,
+            now=now,
+            workspaces=installs.clients if installs else None,
         ),
     )
 
@@ -379,6 +366,7 @@ class PostDueProcess:
     store: Store
     client: WebClient
     catchup_hours: float
+    installs: Installs | None = None  # many workspaces: each one's token
 
     def post_due(self, catalogue: Catalogue, *, at: datetime) -> DeliveryReport:
         return post_due(
@@ -387,12 +375,11 @@ class PostDueProcess:
             catalogue=catalogue,
             now=at,
             catchup_hours=self.catchup_hours,
+            workspaces=self.installs.clients if self.installs else None,
         )
 
 
 def post_due_process(settings: Settings) -> PostDueProcess:
-    return PostDueProcess(
-        store=store_of(settings),
-        client=posting_client(settings),
-        catchup_hours=settings.catchup_hours,
-    )
+    store, client = store_of(settings), posting_client(settings)
+    installs = installs_of(settings, store=store, client=client)
+    return PostDueProcess(store, client, settings.catchup_hours, installs)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
+
+from bot.core.workspace import Workspace
 
 
 def _text(value: object) -> str:
@@ -18,20 +20,38 @@ def _object(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+class Resolved(Protocol):
+    """What Bolt resolved of a request (its BoltContext): whose workspace it is."""
+
+    @property
+    def team_id(self) -> str | None: ...
+    @property
+    def enterprise_id(self) -> str | None: ...
+
+
+def workspace_of(context: Resolved) -> Workspace:
+    """The workspace a request comes from, as Bolt resolved it: for a shared channel,
+    the workspace the app is installed in (the payload's `authorizations`), not the
+    channel's host; for an org-wide install, the workspace of the person acting."""
+    return Workspace(team_id=context.team_id or "", enterprise_id=context.enterprise_id or "")
+
+
 @dataclass(frozen=True, slots=True)
 class SlashCommand:
-    """`/pmtip <text>`, typed in `channel_id` by `user_id`."""
+    """`/pmtip <text>`, typed in `channel_id` by `user_id`, in `workspace`."""
 
     user_id: str
     channel_id: str
     text: str
+    workspace: Workspace
 
     @classmethod
-    def parse(cls, body: Mapping[str, Any]) -> SlashCommand:
+    def parse(cls, body: Mapping[str, Any], *, workspace: Workspace) -> SlashCommand:
         return cls(
             user_id=_text(body.get("user_id")),
             channel_id=_text(body.get("channel_id")),
             text=_text(body.get("text")),
+            workspace=workspace,
         )
 
 

@@ -3,7 +3,8 @@
 It must cost next to nothing on the request path and hold across the gunicorn
 workers of one start, which do not share Python objects. So it is a fixed-size
 table in an anonymous shared memory map, made before the fork and inherited by
-every worker, guarded by a process-shared lock. Each (person, scope) hashes to
+every worker, guarded by a process-shared lock. Each (workspace, person, scope)
+hashes to
 one slot holding a digest of the key and the tip id; a collision overwrites the
 older entry, which at worst allows one repeat. Bounded: 16,384 slots of 256
 bytes, 4 MiB in all, whatever the traffic.
@@ -15,13 +16,16 @@ import hashlib
 import mmap
 import multiprocessing
 
+from bot.core.workspace import Workspace
+
 _SLOT = 256  # 8 bytes of key digest, 1 byte of length, the tip id (ids are ASCII, <= 200)
 _ID_MAX = _SLOT - 9
 _LOCK_WAIT = 0.05  # seconds; the lock is held for a 256-byte copy
 
 
-def _key(user_id: str, scope: str) -> bytes:
-    text = f"{user_id}\x00{scope}".encode("utf-8", "surrogatepass")
+def _key(workspace: Workspace, user_id: str, scope: str) -> bytes:
+    # A user id names a person in one workspace (or Enterprise Grid); keep them apart.
+    text = f"{workspace}\x00{user_id}\x00{scope}".encode("utf-8", "surrogatepass")
     return hashlib.blake2b(text, digest_size=8).digest()
 
 
@@ -34,9 +38,9 @@ class RecentTips:
     def _where(self, key: bytes) -> int:
         return int.from_bytes(key[:4], "little") % self._slots * _SLOT
 
-    def last(self, user_id: str, scope: str) -> str | None:
+    def last(self, workspace: Workspace, user_id: str, scope: str) -> str | None:
         """The tip this person saw last in this scope, if remembered."""
-        key = _key(user_id, scope)
+        key = _key(workspace, user_id, scope)
         at = self._where(key)
         if not self._lock.acquire(timeout=_LOCK_WAIT):
             return None  # advisory memory: never let a stuck worker stall a reply
@@ -48,11 +52,11 @@ class RecentTips:
             return None
         return entry[9 : 9 + entry[8]].decode("utf-8", "replace")
 
-    def remember(self, user_id: str, scope: str, tip_id: str) -> None:
+    def remember(self, workspace: Workspace, user_id: str, scope: str, tip_id: str) -> None:
         encoded = tip_id.encode("utf-8", "replace")
         if len(encoded) > _ID_MAX:
             return  # the validator keeps ids far shorter; never store a truncated id
-        key = _key(user_id, scope)
+        key = _key(workspace, user_id, scope)
         at = self._where(key)
         if not self._lock.acquire(timeout=_LOCK_WAIT):
             return  # a worker killed while holding the lock must not freeze the others

@@ -4,6 +4,11 @@
 implementation (SQLite or PostgreSQL). Every instant going in or coming out is
 timezone-aware UTC. The ledger's unique (subscription, slot) key is what makes
 a weekly post happen once: whoever inserts the claim row first owns the slot.
+
+Every subscription and vote belongs to one workspace. What a Slack request may do
+goes through `store.workspace(ws)`, a view that cannot see or change any other
+workspace's rows; what the scheduler does across workspaces (every receiving
+subscription, the ledger by subscription id) stays on the Store itself.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from bot.core.feedback import TipStats as TipStats
 from bot.core.feedback import Vote as Vote
 from bot.core.owed import DeliveryState as DeliveryState  # the core reads the ledger
 from bot.core.schedule import WeeklySchedule
+from bot.core.workspace import Workspace as Workspace
 
 
 class StoreError(Exception):
@@ -31,6 +37,7 @@ class StoreUnavailable(StoreError):
 @dataclass(frozen=True, slots=True)
 class Subscription:
     id: int
+    workspace: Workspace
     channel_id: str
     # None when the stored values cannot be used (a timezone this host's tzdata lacks,
     # a hand edit): the store then pauses the subscription and says why in paused_reason.
@@ -75,7 +82,12 @@ class RotationPosition:
     previous: str | None  # the last tip posted or claimed, any round
 
 
-class Store(Protocol):
+class WorkspaceStore(Protocol):
+    """One workspace's rows, and only them: what a Slack request may read and change."""
+
+    @property
+    def workspace(self) -> Workspace: ...
+
     # -- subscriptions -------------------------------------------------------
 
     def subscribe(
@@ -89,8 +101,8 @@ class Store(Protocol):
     ) -> Subscription:
         """Subscribe the channel, or change its schedule; also lifts a pause.
 
-        One subscription per channel, ever: subscribing again updates the same
-        row (and keeps its rotation and history)."""
+        One subscription per channel (of this workspace), ever: subscribing again
+        updates the same row (and keeps its rotation and history)."""
         ...
 
     def unsubscribe(self, *, channel_id: str, now: datetime) -> bool:
@@ -102,7 +114,48 @@ class Store(Protocol):
         ...
 
     def subscriptions(self, *, receiving_only: bool = True) -> list[Subscription]:
-        """Subscriptions, by id; by default only those the scheduler posts to.
+        """This workspace's subscriptions, by id (see Store.subscriptions)."""
+        ...
+
+    def deliveries(self, *, subscription_id: int) -> list[Delivery]:
+        """The ledger of one of this workspace's subscriptions (none for another's)."""
+        ...
+
+    # -- feedback ------------------------------------------------------------
+
+    def record_vote(
+        self, *, user_id: str, tip_id: str, vote: Vote, channel_id: str | None, now: datetime
+    ) -> Vote | None:
+        """Set the person's vote on the tip; returns the vote it replaced, if any."""
+        ...
+
+    def tip_stats(self) -> list[TipStats]:
+        """This workspace's deliveries and votes per tip that has any, in no particular order."""
+        ...
+
+
+class Store(Protocol):
+    def workspace(self, workspace: Workspace) -> WorkspaceStore:
+        """The view of one workspace's rows (creates nothing)."""
+        ...
+
+    def delete_workspace(self, workspace: Workspace) -> None:
+        """Forget the workspace: its subscriptions, ledger, rotation and votes, in one
+        transaction (an uninstall). A workspace with an enterprise id and no team id
+        is an org-wide install: every workspace of that enterprise is forgotten."""
+        ...
+
+    def adopt_placeholder_rows(self, workspace: Workspace) -> int:
+        """One workspace mode: make the rows kept before rows had a workspace (the
+        placeholder ("", "")) this workspace's; returns how many subscriptions and
+        votes it adopted. A row the workspace already has a twin of stays behind."""
+        ...
+
+    # -- across workspaces: the scheduler -------------------------------------
+
+    def subscriptions(self, *, receiving_only: bool = True) -> list[Subscription]:
+        """Every workspace's subscriptions, by id; by default only those the
+        scheduler posts to.
 
         Reading never fails on one bad row: a subscription whose stored schedule
         cannot be used comes back with `schedule=None`, paused (the first reader
@@ -171,18 +224,6 @@ class Store(Protocol):
 
     def stale_claims(self, *, claimed_before: datetime) -> list[Delivery]:
         """Claims taken before the instant and never settled (their process may have died)."""
-        ...
-
-    # -- feedback ------------------------------------------------------------
-
-    def record_vote(
-        self, *, user_id: str, tip_id: str, vote: Vote, channel_id: str | None, now: datetime
-    ) -> Vote | None:
-        """Set the person's vote on the tip; returns the vote it replaced, if any."""
-        ...
-
-    def tip_stats(self) -> list[TipStats]:
-        """Deliveries and votes per tip that has any, in no particular order."""
         ...
 
     def close(self) -> None: ...

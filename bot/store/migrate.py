@@ -9,6 +9,8 @@ schema current and does nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,12 +56,40 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+@contextmanager
+def _foreign_keys_off_on_sqlite(connection: Connection) -> Iterator[None]:
+    """SQLite copies a table to change it (batch mode) and drops the old one; with
+    foreign keys on, that drop deletes every row that refers to it (ON DELETE
+    CASCADE). The pragma is ignored inside a transaction: set it before the BEGIN."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":  # what the copies would have refused
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"the migration left rows that refer to nothing: {broken[:5]}")
+
+
 def upgrade(engine: Engine, *, revision: str = "head") -> None:
     """Apply every migration up to `revision`, holding the migration lock."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 
-    with engine.begin() as connection:
+    with (
+        engine.connect() as connection,
+        _foreign_keys_off_on_sqlite(connection),
+        connection.begin(),
+    ):
         if connection.dialect.name == "postgresql":
             # Released when this transaction ends.
             connection.execute(
@@ -68,5 +98,6 @@ def upgrade(engine: Engine, *, revision: str = "head") -> None:
         before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(alembic_config(connection), revision)
         after = MigrationContext.configure(connection).get_current_revision()
+        _check_foreign_keys(connection)
     if before != after:
         log.info("database schema upgraded from %s to %s", before or "empty", after)

@@ -23,6 +23,7 @@ from tests.support.databases import corrupt_subscription
 from tests.support.signing import JSON, block_actions_payload, event_body
 from tests.support.slack_api import FakeSlackApi
 from tests.support.slack_validation import assert_valid_message, assert_valid_view
+from tests.support.workspaces import WS
 
 ADMIN = "UBOSS"
 MEMBER = "U123"
@@ -84,7 +85,7 @@ def buttons(view: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def subscribe(app: RunningApp, channel: str, *, day: int = 0, zone: str = "Europe/Berlin") -> None:
-    app.parts.store.subscribe(
+    app.parts.store.workspace(WS).subscribe(
         channel_id=channel,
         schedule=WeeklySchedule(day=day, at=time(9, 0), timezone=zone),
         topics=(),
@@ -116,7 +117,7 @@ def test_the_channels_someone_is_in_show_their_next_post(
     assert "every Monday at 09:00 (Europe/Berlin)" in shown
     assert "every Friday at 09:00 (America/New_York)" in shown
     for channel in ("CTEAM", "CPRIVATE"):
-        sub = app.parts.store.subscription(channel)
+        sub = app.parts.store.workspace(WS).subscription(channel)
         parts = app.parts
         slot = next_post_of(
             parts.store, sub, now=datetime.now(UTC), catchup_hours=parts.settings.catchup_hours
@@ -170,13 +171,13 @@ def test_the_messages_tab_publishes_nothing(app: RunningApp, slack_api: FakeSlac
 def test_admins_also_see_the_catalogue_state_and_the_stats(app: RunningApp) -> None:
     store = app.parts.store
     now = datetime.now(UTC)
-    store.record_vote(
+    store.workspace(WS).record_vote(
         user_id="U1", tip_id="moat-hard-to-replicate", vote=Vote.USEFUL, channel_id="CTEAM", now=now
     )
-    store.record_vote(
+    store.workspace(WS).record_vote(
         user_id="U2", tip_id="moat-hard-to-replicate", vote=Vote.USEFUL, channel_id="CTEAM", now=now
     )
-    store.record_vote(
+    store.workspace(WS).record_vote(
         user_id="U1",
         tip_id="ai-fit-look-for-10x",
         vote=Vote.NOT_FOR_ME,

@@ -14,9 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import create_engine
 
-from bot.slack.installations import installation_store, state_store
 from tests.slack.test_http_process import clean_env, free_port, wait_until_serving
 from tests.support.app_server import SIGNING_SECRET, TIPS_PATH
 from tests.support.installs import Browser, page, words
@@ -57,11 +55,7 @@ class Server:
 
 @pytest.fixture
 def many_server(slack_api, tmp_path) -> Iterator[tuple[subprocess.Popen, Server]]:
-    database = f"sqlite:///{tmp_path}/many.sqlite3"
-    engine = create_engine(database)  # until the migration creates them (branch mdata)
-    installation_store(engine, client_id=slack_api.client_id).inner.create_tables()
-    state_store(engine).create_tables()
-    engine.dispose()
+    database = f"sqlite:///{tmp_path}/many.sqlite3"  # the process migrates it at start
     port = free_port()
     env = clean_env(
         SLACK_CLIENT_ID=slack_api.client_id,

@@ -12,7 +12,6 @@ from bot.slack.installations import BOT_SCOPES
 from tests.support.installs import (
     STATE_COOKIE,
     Browser,
-    create_install_tables,
     oauth_env,
     page,
     words,
@@ -23,7 +22,6 @@ from tests.support.installs import (
 def many(running_app, slack_api):
     """The app serving many workspaces, and a browser to install it with."""
     app = running_app(**oauth_env(slack_api))
-    create_install_tables(app.parts)
     return app, Browser(app, slack_api)
 
 

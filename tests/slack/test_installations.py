@@ -46,7 +46,6 @@ def install(team_id: str, token: str, *, at: float | None = None, enterprise_id=
 @pytest.fixture
 def installs(engine):
     store = installation_store(engine, client_id="1111.2222")
-    store.inner.create_tables()  # until the migration creates them (branch mdata)
     return store
 
 
@@ -79,7 +78,6 @@ def test_enterprise_workspaces_are_apart_from_plain_ones(installs):
 
 def test_a_state_is_consumed_once(engine):
     states = state_store(engine)
-    states.create_tables()  # until the migration creates them (branch mdata)
     state = states.issue()
     assert states.consume(state) is True
     assert states.consume(state) is False
@@ -88,7 +86,6 @@ def test_a_state_is_consumed_once(engine):
 
 def test_two_callbacks_racing_with_one_state_let_one_through(engine):
     states = state_store(engine)
-    states.create_tables()
     for _ in range(5):
         assert sorted(_race(states.consume, states.issue(), racers=4)) == [False] * 3 + [True]
 
@@ -113,7 +110,6 @@ def test_an_expired_state_is_refused(engine):
     from bot.slack.installations import OneTimeStateStore
 
     states = OneTimeStateStore(expiration_seconds=-1, engine=engine)
-    states.create_tables()
     assert states.consume(states.issue()) is False
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.slack.payloads import BlockAction, HomeOpened, SlashCommand
+from tests.support.workspaces import WS
 
 
 @pytest.mark.parametrize(
@@ -13,14 +14,17 @@ from bot.slack.payloads import BlockAction, HomeOpened, SlashCommand
     [
         (
             {"user_id": "U1", "channel_id": "C1", "text": "ai-failure", "team_id": "T1"},
-            SlashCommand(user_id="U1", channel_id="C1", text="ai-failure"),
+            SlashCommand(user_id="U1", channel_id="C1", text="ai-failure", workspace=WS),
         ),
-        ({}, SlashCommand(user_id="", channel_id="", text="")),
-        ({"user_id": None, "text": 7}, SlashCommand(user_id="", channel_id="", text="7")),
+        ({}, SlashCommand(user_id="", channel_id="", text="", workspace=WS)),
+        (
+            {"user_id": None, "text": 7},
+            SlashCommand(user_id="", channel_id="", text="7", workspace=WS),
+        ),
     ],
 )
 def test_a_slash_command(body, expected):
-    assert SlashCommand.parse(body) == expected
+    assert SlashCommand.parse(body, workspace=WS) == expected
 
 
 @pytest.mark.parametrize(

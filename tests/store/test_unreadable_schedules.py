@@ -13,6 +13,7 @@ import pytest
 from bot.core.schedule import WeeklySchedule
 from bot.store.sql import SqlStore
 from tests.support.databases import corrupt_subscription
+from tests.support.workspaces import WS
 
 T0 = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
 GOOD = WeeklySchedule(day=0, at=time(9, 0), timezone="Europe/Berlin")
@@ -30,7 +31,9 @@ BAD_VALUES = {
 
 
 def subscribe(store: SqlStore, channel: str) -> None:
-    store.subscribe(channel_id=channel, schedule=GOOD, topics=(), subscribed_by="U1", now=T0)
+    store.workspace(WS).subscribe(
+        channel_id=channel, schedule=GOOD, topics=(), subscribed_by="U1", now=T0
+    )
 
 
 @pytest.mark.parametrize(("values", "named"), BAD_VALUES.values(), ids=BAD_VALUES.keys())
@@ -42,7 +45,7 @@ def test_one_unreadable_row_is_paused_and_the_others_are_read(store, values, nam
     with caplog.at_level(logging.WARNING, logger="bot.store"):
         receiving = store.subscriptions()
         every = store.subscriptions(receiving_only=False)
-        bad = store.subscription("CBAD")
+        bad = store.workspace(WS).subscription("CBAD")
 
     assert [s.channel_id for s in receiving] == ["CGOOD1", "CGOOD2"]
     assert [s.channel_id for s in every] == ["CGOOD1", "CBAD", "CGOOD2"]
@@ -74,7 +77,7 @@ def test_subscribing_again_with_a_valid_schedule_lifts_the_pause(store):
     subscribe(store, "CBAD")
     corrupt_subscription(store.engine, "CBAD", timezone="Mars/Olympus")
     assert store.subscriptions() == []
-    store.subscribe(
+    store.workspace(WS).subscribe(
         channel_id="CBAD",
         schedule=GOOD,
         topics=(),
@@ -87,10 +90,10 @@ def test_subscribing_again_with_a_valid_schedule_lifts_the_pause(store):
 
 def test_a_row_paused_for_another_reason_keeps_that_reason(store):
     subscribe(store, "CBAD")
-    sub = store.subscription("CBAD")
+    sub = store.workspace(WS).subscription("CBAD")
     store.pause(subscription_id=sub.id, reason="is_archived", now=T0)
     corrupt_subscription(store.engine, "CBAD", timezone="Mars/Olympus")
-    bad = store.subscription("CBAD")
+    bad = store.workspace(WS).subscription("CBAD")
     assert bad.paused_reason == "is_archived" and bad.schedule is None
 
 
@@ -101,5 +104,5 @@ def test_a_weekday_stored_as_text_on_sqlite_is_unreadable_too(tmp_path):
     subscribe(store, "CBAD")
     corrupt_subscription(store.engine, "CBAD", weekday="monday")  # SQLite keeps the text
     assert store.subscriptions() == []
-    assert "monday" in store.subscription("CBAD").paused_reason
+    assert "monday" in store.workspace(WS).subscription("CBAD").paused_reason
     store.close()

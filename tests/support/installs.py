@@ -90,10 +90,3 @@ class Browser:
 
 def words(element: Element) -> str:
     return re.sub(r"\s+", " ", element.text()).strip()
-
-
-def create_install_tables(parts: object) -> None:
-    """Until pmtip's migration creates slack_sdk's tables (branch mdata): create them."""
-    installs = parts.installs  # type: ignore[attr-defined]
-    installs.store.inner.create_tables()
-    installs.flow.settings.state_store.create_tables()

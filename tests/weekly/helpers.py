@@ -19,6 +19,7 @@ from bot.weekly.report import DeliveryReport
 from tests.support.app_server import TIPS_PATH
 from tests.support.slack_api import FakeSlackApi
 from tests.support.slack_validation import assert_valid_message
+from tests.support.workspaces import WS
 
 CATALOGUE, _PROBLEMS = read_catalogue(TIPS_PATH)
 assert CATALOGUE is not None, _PROBLEMS
@@ -42,7 +43,7 @@ def subscribe_all(
     now: datetime = SUBSCRIBED_AT,
 ) -> list[Subscription]:
     return [
-        store.subscribe(
+        store.workspace(WS).subscribe(
             channel_id=channel, schedule=schedule, topics=topics, subscribed_by="UADMIN", now=now
         )
         for channel in channels

@@ -19,6 +19,7 @@ from bot.core.schedule import EARLIEST_INSTANT, LATEST_INSTANT, WeeklySchedule
 from bot.store import StoreUnavailable, open_store
 from bot.weekly.ticker import WeeklyTicker, start_background, stop
 from tests.support.app_server import TIPS_PATH
+from tests.support.workspaces import WS
 from tests.weekly.helpers import FAST, MONDAY_SLOT, subscribe_all, weekly_posts
 from tests.weekly.test_races import bot_env
 
@@ -159,7 +160,11 @@ def post_due(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Completed
 def test_post_due_prints_what_it_posted_and_skipped(database_url, slack_api, tmp_path):
     store = open_store(database_url)
     subscribe_all(store, ["C1", "C2"])
-    store.pause(subscription_id=store.subscription("C2").id, reason="is_archived", now=MONDAY_SLOT)
+    store.pause(
+        subscription_id=store.workspace(WS).subscription("C2").id,
+        reason="is_archived",
+        now=MONDAY_SLOT,
+    )
     env = bot_env(slack_api, database_url)
     done = post_due(env, tmp_path, "--at", "2026-01-05T09:30:00-05:00")
     assert done.returncode == 0, done.stderr
@@ -185,7 +190,7 @@ def test_post_due_works_at_the_first_and_last_instant_it_accepts(
 ):
     store = open_store(database_url)
     schedule = WeeklySchedule(day=edge.weekday(), at=edge.time(), timezone="UTC")
-    store.subscribe(
+    store.workspace(WS).subscribe(
         channel_id="C1",
         schedule=schedule,
         topics=(),

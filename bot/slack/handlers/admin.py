@@ -48,7 +48,7 @@ class Admin:
         user_id, channel_id = request.user_id, request.channel_id
         if not self.users.is_admin(user_id):
             return refuse(self.users, user_id=user_id, action="post now")
-        sub = self.store.subscription(channel_id)
+        sub = self.store.workspace(request.workspace).subscription(channel_id)
         if sub is None or not sub.active:
             return not_subscribed()
         now = self.now()
@@ -77,7 +77,7 @@ class Admin:
 
     def _what_comes_next(self, sub: Subscription, now: datetime) -> str:
         """The next post, or, if the attempt just paused the channel, why none will come."""
-        current = self.store.subscription(sub.channel_id)
+        current = self.store.workspace(sub.workspace).subscription(sub.channel_id)
         if current is not None and current.paused_reason:
             return pause_line(current.paused_reason)
         if current is None or current.schedule is None or not current.receiving:
@@ -85,12 +85,13 @@ class Admin:
         return next_post_line(self._next_post_of(current, now), current.schedule.timezone, now=now)
 
     def _next_post_of(self, sub: Subscription, now: datetime) -> Slot:
-        return next_post_of(self.store, sub, now=now, catchup_hours=self.catchup_hours)
+        store = self.store.workspace(sub.workspace)
+        return next_post_of(store, sub, now=now, catchup_hours=self.catchup_hours)
 
     def stats(self, command: grammar.Stats, request: SlashCommand) -> Message:
         if not self.users.is_admin(request.user_id):
             return refuse(self.users, user_id=request.user_id, action="see the stats")
-        return stats(self.catalogue.current(), self.store.tip_stats())
+        return stats(self.catalogue.current(), self.store.workspace(request.workspace).tip_stats())
 
     def reload(self, command: grammar.Reload, request: SlashCommand) -> Message:
         user_id = request.user_id

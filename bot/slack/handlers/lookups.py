@@ -37,14 +37,14 @@ class Lookups:
             topic := catalogue.resolve_topic(command.query)
         ):
             scope = topic.slug
-        user_id = request.user_id
+        user_id, workspace = request.user_id, request.workspace
         reply = replies.answer(
             catalogue,
             command,
-            last_tip_id=self.recent.last(user_id, scope),
+            last_tip_id=self.recent.last(workspace, user_id, scope),
             rng=self.rng,
             is_admin=self.users.known_admin(user_id),  # shows the admin commands in help
         )
         if reply.tip is not None:
-            self.recent.remember(user_id, scope, reply.tip.id)
+            self.recent.remember(workspace, user_id, scope, reply.tip.id)
         return reply.message

@@ -28,7 +28,7 @@ from bot.core.schedule import Slot, WeeklySchedule
 from bot.slack.handlers.refusal import refuse
 from bot.slack.payloads import SlashCommand
 from bot.slack.users import Users
-from bot.store.base import DeliveryState, Store, Subscription
+from bot.store.base import DeliveryState, Store, Subscription, WorkspaceStore
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,9 @@ class WeeklyDefaults:
     anyone_may_subscribe: bool  # SUBSCRIBE_REQUIRES_ADMIN=false
 
 
-def next_post_of(store: Store, sub: Subscription, *, now: datetime, catchup_hours: float) -> Slot:
+def next_post_of(
+    store: WorkspaceStore, sub: Subscription, *, now: datetime, catchup_hours: float
+) -> Slot:
     """When the channel's next insight goes out: what post_due will do (bot.core.owed)."""
     if sub.schedule is None:
         raise ValueError(f"the subscription of {sub.channel_id} has no usable schedule")
@@ -86,11 +88,18 @@ class Subscriptions:
             timezone=command.timezone or self._timezone_of(user_id),
         )
         now = self.now()
-        changed = self.store.subscription(channel_id) is not None
-        sub = self.store.subscribe(
+        store = self.store.workspace(request.workspace)
+        changed = store.subscription(channel_id) is not None
+        sub = store.subscribe(
             channel_id=channel_id, schedule=schedule, topics=topics, subscribed_by=user_id, now=now
         )
-        log.info("%s subscribed %s: %s", user_id, channel_id, describe_schedule(schedule))
+        log.info(
+            "%s subscribed %s (workspace %s): %s",
+            user_id,
+            channel_id,
+            request.workspace,
+            describe_schedule(schedule),
+        )
         return subscribed(
             schedule=schedule,
             topics=topics,
@@ -104,19 +113,22 @@ class Subscriptions:
         user_id, channel_id = request.user_id, request.channel_id
         if not self._may_manage(user_id):
             return refuse(self.users, user_id=user_id, action="unsubscribe a channel")
-        ended = self.store.unsubscribe(channel_id=channel_id, now=self.now())
+        ended = self.store.workspace(request.workspace).unsubscribe(
+            channel_id=channel_id, now=self.now()
+        )
         if ended:
-            log.info("%s unsubscribed %s", user_id, channel_id)
+            log.info("%s unsubscribed %s (workspace %s)", user_id, channel_id, request.workspace)
         return unsubscribed(was_subscribed=ended)
 
     def show_schedule(self, command: grammar.ShowSchedule, request: SlashCommand) -> Message:
-        sub = self.store.subscription(request.channel_id)
+        store = self.store.workspace(request.workspace)
+        sub = store.subscription(request.channel_id)
         if sub is None or not sub.active:
             return not_subscribed()
         now = self.now()
         posted = [
             d.updated_at
-            for d in self.store.deliveries(subscription_id=sub.id)
+            for d in store.deliveries(subscription_id=sub.id)
             if d.state is DeliveryState.POSTED
         ]
         return schedule_status(
@@ -129,7 +141,8 @@ class Subscriptions:
         )
 
     def next_post_of(self, sub: Subscription, now: datetime) -> Slot:
-        return next_post_of(self.store, sub, now=now, catchup_hours=self.defaults.catchup_hours)
+        store = self.store.workspace(sub.workspace)
+        return next_post_of(store, sub, now=now, catchup_hours=self.defaults.catchup_hours)
 
     def _topics(self, words: tuple[str, ...]) -> tuple[list[str], list[str]]:
         """(the topic slugs named, the words that name no topic)."""

@@ -10,13 +10,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import BoltContext, Respond
 
 from bot.catalogue.source import CatalogueSource
 from bot.core import grammar, replies
 from bot.core.render import blocks
 from bot.core.render.tips import shared_tip, tip_reply
-from bot.slack.payloads import BlockAction
+from bot.slack.payloads import BlockAction, workspace_of
 from bot.slack.recent import RecentTips
 
 RETIRED = "That tip has been retired from the catalogue."
@@ -58,11 +58,11 @@ def share_listener(*, catalogue: CatalogueSource) -> Callable[..., None]:
 def another_listener(
     *, catalogue: CatalogueSource, recent: RecentTips, rng: random.Random
 ) -> Callable[..., None]:
-    def another(body: dict[str, Any], respond: Respond) -> None:
+    def another(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         click = BlockAction.parse(body)
         reply = replies.another_tip(catalogue.current(), click.value, rng=rng)
         if reply.tip is not None:
-            recent.remember(click.user_id, reply.tip.topic, reply.tip.id)
+            recent.remember(workspace_of(context), click.user_id, reply.tip.topic, reply.tip.id)
         # On an ephemeral reply, swap the tip in place; under a channel post (the
         # weekly insight), answer the person who clicked, privately.
         respond(
@@ -89,18 +89,18 @@ def show_listener(*, catalogue: CatalogueSource) -> Callable[..., None]:
 def topic_listener(
     *, catalogue: CatalogueSource, recent: RecentTips, rng: random.Random
 ) -> Callable[..., None]:
-    def open_topic(body: dict[str, Any], respond: Respond) -> None:
+    def open_topic(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         click = BlockAction.parse(body)
-        slug = click.value
+        slug, workspace = click.value, workspace_of(context)
         # As `/pmtip <slug>` answers it; a topic gone since says so, with suggestions.
         reply = replies.answer(
             catalogue.current(),
             grammar.Lookup(slug),
-            last_tip_id=recent.last(click.user_id, slug),
+            last_tip_id=recent.last(workspace, click.user_id, slug),
             rng=rng,
         )
         if reply.tip is not None:
-            recent.remember(click.user_id, slug, reply.tip.id)
+            recent.remember(workspace, click.user_id, slug, reply.tip.id)
         respond(
             replace_original=click.is_ephemeral,
             response_type="ephemeral",

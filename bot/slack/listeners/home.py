@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -21,7 +22,7 @@ from bot.core import grammar, replies
 from bot.core.render.blocks import HOME_TOPIC
 from bot.core.render.tips import topic_tip
 from bot.slack.handlers.home import HomeTab
-from bot.slack.payloads import BlockAction, HomeOpened
+from bot.slack.payloads import BlockAction, HomeOpened, workspace_of
 from bot.slack.recent import RecentTips
 
 log = logging.getLogger(__name__)
@@ -30,12 +31,12 @@ TOPIC_BUTTON = re.compile(rf"^{re.escape(HOME_TOPIC)}(\.\d+)?$")
 
 
 def home_opened_listener(*, home: HomeTab) -> Callable[..., None]:
-    def home_opened(event: dict[str, Any]) -> None:
+    def home_opened(event: dict[str, Any], context: BoltContext) -> None:
         opened = HomeOpened.parse(event)
         if opened.tab != "home":
             return  # the Messages tab fires the same event
         if opened.user_id:
-            home.publish(opened.user_id)
+            home.publish(opened.user_id, workspace=workspace_of(context))
 
     return home_opened
 
@@ -43,20 +44,20 @@ def home_opened_listener(*, home: HomeTab) -> Callable[..., None]:
 def topic_button_listener(
     *, catalogue: CatalogueSource, recent: RecentTips, rng: random.Random, client: WebClient
 ) -> Callable[..., None]:
-    def send_topic_tip(body: dict[str, Any]) -> None:
+    def send_topic_tip(body: dict[str, Any], context: BoltContext) -> None:
         click = BlockAction.parse(body)
-        user_id, slug = click.user_id, click.value
+        user_id, slug, workspace = click.user_id, click.value, workspace_of(context)
         if not user_id:
             return
         reply = replies.answer(
             catalogue.current(),
             grammar.Lookup(slug),
-            last_tip_id=recent.last(user_id, slug),
+            last_tip_id=recent.last(workspace, user_id, slug),
             rng=rng,
         )
         message = reply.message
         if reply.tip is not None:
-            recent.remember(user_id, slug, reply.tip.id)
+            recent.remember(workspace, user_id, slug, reply.tip.id)
             message = topic_tip(reply.tip)
         try:
             client.chat_postMessage(channel=user_id, **message.as_kwargs())

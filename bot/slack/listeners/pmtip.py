@@ -15,12 +15,12 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, BoltContext, Respond
 
 from bot.core import grammar
 from bot.core.render import blocks
 from bot.slack.commands import AfterAck, Route
-from bot.slack.payloads import SlashCommand
+from bot.slack.payloads import SlashCommand, workspace_of
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,8 @@ Router = Callable[[grammar.Command], Route]
 
 
 def pmtip_listener(*, route: Router, background: Executor) -> Callable[..., None]:
-    def pmtip(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        request = SlashCommand.parse(body)
+    def pmtip(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        request = SlashCommand.parse(body, workspace=workspace_of(context))
         command = grammar.parse(request.text)
         chosen = route(command)
         if isinstance(chosen, AfterAck):

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import BoltContext, Respond
 
 from bot.catalogue.source import CatalogueSource
 from bot.core.feedback import Vote
 from bot.core.render.weekly import vote_not_saved, vote_noted, vote_on_retired_tip
-from bot.slack.payloads import BlockAction
+from bot.slack.payloads import BlockAction, workspace_of
 from bot.store.base import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def vote_listener(
     *, vote: Vote, catalogue: CatalogueSource, store: Store, now: Callable[[], datetime]
 ) -> Callable[..., None]:
-    def record_vote(body: dict[str, Any], respond: Respond) -> None:
+    def record_vote(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         click = BlockAction.parse(body)
         if not click.user_id or not click.value:
             return
@@ -31,7 +31,7 @@ def vote_listener(
             message = vote_on_retired_tip()
         else:
             try:  # the store waits out another writer up to its deadline, then fails aloud
-                before = store.record_vote(
+                before = store.workspace(workspace_of(context)).record_vote(
                     user_id=click.user_id,
                     tip_id=click.value,
                     vote=vote,

@@ -1,5 +1,10 @@
 """The tables, as SQLAlchemy Core sees them. The Alembic migrations in
-bot/store/migrations create and change them; a test checks the two agree."""
+bot/store/migrations create and change them; a test checks the two agree.
+
+Every subscription and vote belongs to one workspace (enterprise id, team id; ""
+for none): the delivery ledger and rotation belong to it through their subscription.
+slack_sdk's installation and OAuth-state tables are created by the migrations too,
+as slack_sdk defines them (tests/store/test_slack_tables.py checks they agree)."""
 
 from __future__ import annotations
 
@@ -21,11 +26,23 @@ from bot.core.catalogue import TIP_ID_MAX
 
 metadata = MetaData()
 
+WORKSPACE_ID = 32  # Slack's team and enterprise ids are short ("T0123ABCD")
+
+
+def _workspace_columns() -> list[Column[str]]:
+    return [
+        Column("enterprise_id", String(WORKSPACE_ID), nullable=False, server_default=""),
+        Column("team_id", String(WORKSPACE_ID), nullable=False, server_default=""),
+    ]
+
+
 subscriptions = Table(
     "subscriptions",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("channel_id", String(32), nullable=False, unique=True),
+    *_workspace_columns(),
+    # A shared channel has the same id in every workspace that shares it.
+    Column("channel_id", String(32), nullable=False),
     Column("weekday", Integer, nullable=False),
     Column("post_time", String(5), nullable=False),  # "HH:MM"
     Column("timezone", String(64), nullable=False),
@@ -36,6 +53,7 @@ subscriptions = Table(
     Column("active_since", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("enterprise_id", "team_id", "channel_id", name="uq_subscriptions_channel"),
 )
 
 rotations = Table(
@@ -79,6 +97,8 @@ deliveries = Table(
 votes = Table(
     "votes",
     metadata,
+    Column("enterprise_id", String(WORKSPACE_ID), primary_key=True, server_default=""),
+    Column("team_id", String(WORKSPACE_ID), primary_key=True, server_default=""),
     Column("user_id", String(32), primary_key=True),
     Column("tip_id", String(TIP_ID_MAX), primary_key=True),
     Column("vote", String(16), nullable=False),

@@ -1,4 +1,6 @@
-"""Subscriptions: one row per channel, ever; reading one never fails on a bad row."""
+"""Subscriptions: one row per channel of a workspace, ever; reading one never fails on
+a bad row. The methods named for a workspace are reached through its view
+(bot.store.sql.workspace); the scheduler's read every workspace's."""
 
 from __future__ import annotations
 
@@ -8,19 +10,26 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import ColumnElement, Connection, Row, and_, select, update
 
 from bot.core.schedule import WeeklySchedule, stored_schedule, unusable_schedule_reason
-from bot.store.base import Subscription
+from bot.store.base import Subscription, Workspace
 from bot.store.sql.schema import rotations, subscriptions
 from bot.store.sql.transactions import Transactions, to_db, utc
 
 log = logging.getLogger(__name__)
 
 
+def in_workspace(table: Any, workspace: Workspace) -> ColumnElement[bool]:
+    return and_(
+        table.c.enterprise_id == workspace.enterprise_id, table.c.team_id == workspace.team_id
+    )
+
+
 class SqlSubscriptions(Transactions):
-    def subscribe(
+    def subscribe_in(
         self,
+        workspace: Workspace,
         *,
         channel_id: str,
         schedule: WeeklySchedule,
@@ -40,11 +49,17 @@ class SqlSubscriptions(Transactions):
             "active_since": now,
             "updated_at": now,
         }
+        key = {
+            "enterprise_id": workspace.enterprise_id,
+            "team_id": workspace.team_id,
+            "channel_id": channel_id,
+        }
+        this_channel = _channel(workspace, channel_id)
         with self._tx() as connection:
             inserted = connection.execute(
                 self._insert(subscriptions)
-                .values(channel_id=channel_id, created_at=now, **values)
-                .on_conflict_do_nothing(index_elements=["channel_id"])
+                .values(**key, created_at=now, **values)
+                .on_conflict_do_nothing(index_elements=list(key))
                 .returning(subscriptions.c.id)
             ).scalar_one_or_none()
             if inserted is not None:
@@ -54,31 +69,31 @@ class SqlSubscriptions(Transactions):
                     )
                 )
             else:
-                connection.execute(
-                    update(subscriptions)
-                    .where(subscriptions.c.channel_id == channel_id)
-                    .values(**values)
-                )
-            return self._subscription_where(connection, subscriptions.c.channel_id == channel_id)
+                connection.execute(update(subscriptions).where(this_channel).values(**values))
+            return self._subscription_where(connection, this_channel)
 
-    def unsubscribe(self, *, channel_id: str, now: datetime) -> bool:
+    def unsubscribe_in(self, workspace: Workspace, *, channel_id: str, now: datetime) -> bool:
         with self._tx() as connection:
             result = connection.execute(
                 update(subscriptions)
-                .where(subscriptions.c.channel_id == channel_id, subscriptions.c.active.is_(True))
+                .where(_channel(workspace, channel_id), subscriptions.c.active.is_(True))
                 .values(active=False, updated_at=to_db(now))
             )
             return result.rowcount > 0
 
-    def subscription(self, channel_id: str) -> Subscription | None:
+    def subscription_in(self, workspace: Workspace, channel_id: str) -> Subscription | None:
         with self._tx() as connection:
             found = _read_subscriptions(
-                connection, _subscription_select().where(subscriptions.c.channel_id == channel_id)
+                connection, _subscription_select().where(_channel(workspace, channel_id))
             )
         return found[0] if found else None
 
-    def subscriptions(self, *, receiving_only: bool = True) -> list[Subscription]:
+    def subscriptions_in(
+        self, workspace: Workspace | None, *, receiving_only: bool = True
+    ) -> list[Subscription]:
         query = _subscription_select().order_by(subscriptions.c.id)
+        if workspace is not None:
+            query = query.where(in_workspace(subscriptions, workspace))
         if receiving_only:
             query = query.where(
                 subscriptions.c.active.is_(True), subscriptions.c.paused_reason.is_(None)
@@ -86,6 +101,9 @@ class SqlSubscriptions(Transactions):
         with self._tx() as connection:
             found = _read_subscriptions(connection, query)
         return [sub for sub in found if sub.receiving] if receiving_only else found
+
+    def subscriptions(self, *, receiving_only: bool = True) -> list[Subscription]:
+        return self.subscriptions_in(None, receiving_only=receiving_only)
 
     def pause(self, *, subscription_id: int, reason: str, now: datetime) -> None:
         with self._tx() as connection:
@@ -98,6 +116,10 @@ class SqlSubscriptions(Transactions):
     def _subscription_where(self, connection: Connection, condition: Any) -> Subscription:
         (found,) = _read_subscriptions(connection, _subscription_select().where(condition))
         return found
+
+
+def _channel(workspace: Workspace, channel_id: str) -> ColumnElement[bool]:
+    return and_(in_workspace(subscriptions, workspace), subscriptions.c.channel_id == channel_id)
 
 
 def _subscription_select() -> Any:
@@ -134,9 +156,10 @@ def _pause_unusable(connection: Connection, row: Row[Any], reason: str) -> None:
     ).rowcount
     if paused:
         log.warning(
-            "paused the weekly insight of %s: its stored schedule cannot be used (%s); "
-            "`/pmtip subscribe` in the channel, with a valid timezone, resumes it",
+            "paused the weekly insight of %s (workspace %s): its stored schedule cannot be "
+            "used (%s); `/pmtip subscribe` in the channel, with a valid timezone, resumes it",
             row.channel_id,
+            _workspace(row),
             reason.partition(": ")[2],
         )
 
@@ -146,6 +169,7 @@ def _subscription(
 ) -> Subscription:
     return Subscription(
         id=row.id,
+        workspace=_workspace(row),
         channel_id=row.channel_id,
         schedule=schedule,
         topics=tuple(t for t in row.topics.split(",") if t),
@@ -155,3 +179,7 @@ def _subscription(
         active_since=utc(row.active_since),
         rotation_seed=row.seed,
     )
+
+
+def _workspace(row: Row[Any]) -> Workspace:
+    return Workspace(team_id=row.team_id, enterprise_id=row.enterprise_id)
