@@ -23,6 +23,7 @@ from bot.catalogue.reloader import Reloader
 from bot.catalogue.source import CatalogueSource
 from bot.core import grammar
 from bot.core.catalogue import Catalogue
+from bot.core.feedback import Vote
 from bot.core.slot_outcomes import PostNowResult
 from bot.settings import Settings, Workspaces
 from bot.slack.app import Installs, build_bolt_app
@@ -32,24 +33,23 @@ from bot.slack.handlers.admin import Admin
 from bot.slack.handlers.home import HomeTab
 from bot.slack.handlers.lookups import Lookups
 from bot.slack.handlers.subscriptions import Subscriptions, WeeklyDefaults
-from bot.slack.identity import BotIdentity
+from bot.slack.identity import BotIdentity, adopt_rows_from_before_workspaces
 from bot.slack.listeners import buttons
 from bot.slack.listeners.home import home_opened_listener, topic_button_listener
 from bot.slack.listeners.pmtip import pmtip_listener
-from bot.slack.listeners.uninstall import uninstall_listeners
-from bot.slack.listeners.votes import vote_listeners
+from bot.slack.listeners.uninstall import tokens_revoked_listener, uninstalled_listener
+from bot.slack.listeners.votes import vote_listener
 from bot.slack.recent import RecentTips
 from bot.slack.request_token import ContextExecutor
 from bot.slack.routes import Listeners
 from bot.slack.users import Users
 from bot.slack.web import AsgiApp, create_asgi_app
-from bot.slack.workspace import RequestWorkspace, adopt_own_rows, from_context, request_workspace
 from bot.store import Store, open_store
 from bot.store.base import Subscription
+from bot.store.sql.store import SqlStore
 from bot.weekly.post_due import post_due, post_now
 from bot.weekly.report import DeliveryReport
 from bot.weekly.ticker import WeeklyTicker
-from bot.weekly.workspaces import WorkspaceSlack, workspace_slack
 
 Clock = Callable[[], datetime]
 BACKGROUND_THREADS = 8  # finish the /pmtip commands that call Slack or the database
@@ -73,7 +73,8 @@ def posting_client(settings: Settings) -> WebClient:
 
 
 def _client(settings: Settings, *, retries: bool) -> WebClient:
-    many = settings.workspaces is Workspaces.MANY  # no token of its own: the request's
+    # With many workspaces a client has no token of its own: it uses the request's.
+    many = settings.workspaces is Workspaces.MANY
     token, url = settings.bot_token.reveal(), settings.slack_api_base_url
     return web_client(token=token, base_url=url, retries=retries, per_request=many)
 
@@ -84,8 +85,15 @@ def installs_of(settings: Settings, *, store: Store, client: WebClient) -> Insta
         return None
     from bot.slack.oauth import open_installs  # SQLAlchemy's asyncio too: only when used
 
-    secret, url = settings.client_secret.reveal(), settings.slack_api_base_url
-    return open_installs(store, settings.client_id, secret, client=client, base_url=url)
+    if not isinstance(store, SqlStore):  # pragma: no cover - there is one implementation
+        raise TypeError("the installation store needs pmtip's SQL store")
+    return open_installs(
+        engine=store.engine,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret.reveal(),
+        client=client,
+        base_url=settings.slack_api_base_url,
+    )
 
 
 def store_of(settings: Settings) -> Store:
@@ -97,34 +105,6 @@ def catalogue_source(settings: Settings, *, now: Clock) -> CatalogueSource:
     source = CatalogueSource(settings.tips_path, now=now)
     source.reload()
     return source
-
-
-def ticker(
-    settings: Settings,
-    *,
-    store: Store,
-    client: WebClient,
-    catalogue: CatalogueSource,
-    now: Clock,
-    identity: BotIdentity | None = None,
-    workspaces: WorkspaceSlack | None = None,
-) -> WeeklyTicker:
-    return WeeklyTicker(
-        store=store,
-        client=client,
-        catalogue=catalogue,
-        catchup_hours=settings.catchup_hours,
-        now=now,
-        identity=identity,
-        workspaces=workspaces,
-    )
-
-
-def weekly_workspaces(settings: Settings, installs: Installs | None) -> WorkspaceSlack | None:
-    """Many workspaces: each subscription's workspace's token, for the weekly post."""
-    if installs is None:
-        return None
-    return workspace_slack(token_for=installs.token_for, base_url=settings.slack_api_base_url)
 
 
 @dataclass
@@ -145,8 +125,6 @@ class Parts:
     # Its threads start on first use, so a gunicorn worker makes its own after the fork.
     background: ThreadPoolExecutor
     installs: Installs | None = None  # many workspaces: installations, OAuth, tokens
-    weekly: WorkspaceSlack | None = None  # ... and each workspace's token for posting
-    workspace_of: RequestWorkspace = from_context  # whose rows a request reaches
 
 
 def build_parts(
@@ -157,8 +135,10 @@ def build_parts(
     catalogue = catalogue_source(settings, now=now)
     users = Users(client, admin_ids=settings.admin_user_ids)
     store = store_of(settings)
-    installs = installs_of(settings, store=store, client=client)
     identity = BotIdentity(posting)
+    if settings.workspaces is Workspaces.ONE:
+        adopt_rows_from_before_workspaces(store, identity)
+    installs = installs_of(settings, store=store, client=client)
     return Parts(
         settings=settings,
         now=now,
@@ -176,12 +156,9 @@ def build_parts(
             notify=AdminNotices(client, directory=users) if not installs else logged_only,
             ledger=NoticeLedger.for_this_start(),
         ),
+        # Each task runs in its submitter's context: a request's token goes with it.
         background=ContextExecutor(max_workers=BACKGROUND_THREADS, thread_name_prefix="pmtip"),
         installs=installs,
-        weekly=weekly_workspaces(settings, installs),
-        workspace_of=request_workspace(
-            many=settings.workspaces is Workspaces.MANY, store=store, identity=identity
-        ),
     )
 
 
@@ -205,7 +182,7 @@ def command_handlers(parts: Parts) -> Handlers:
             subscription=subscription,
             now=at,
             identity=parts.identity,
-            workspaces=parts.weekly,
+            workspaces=parts.installs.clients if parts.installs else None,
         )
 
     defaults = WeeklyDefaults(
@@ -244,7 +221,11 @@ def listeners(parts: Parts) -> Listeners:
     def route_command(command: grammar.Command) -> Route:
         return route(command, handlers=handlers)
 
-    catalogue, recent, rng, ws = parts.catalogue, parts.recent, parts.rng, parts.workspace_of
+    catalogue, recent, rng = parts.catalogue, parts.recent, parts.rng
+    votes = {
+        vote: vote_listener(vote=vote, catalogue=catalogue, store=parts.store, now=parts.now)
+        for vote in Vote
+    }
     home = HomeTab(
         store=parts.store,
         catalogue=catalogue,
@@ -253,16 +234,21 @@ def listeners(parts: Parts) -> Listeners:
         now=parts.now,
         catchup_hours=parts.settings.catchup_hours,
     )
-    gone = uninstall_listeners(parts.installs, forget_data=parts.store.delete_workspace)
+    uninstalled = revoked = None
+    if parts.installs is not None:
+        store, forget = parts.installs.store, parts.store.delete_workspace
+        uninstalled = uninstalled_listener(installations=store, forget_data=forget)
+        revoked = tokens_revoked_listener(installations=store, forget_data=forget)
     return Listeners(
-        app_uninstalled=gone[0],
-        tokens_revoked=gone[1],
-        pmtip=pmtip_listener(route=route_command, background=parts.background, workspace_of=ws),
-        **buttons.tip_buttons(catalogue=catalogue, recent=recent, rng=rng, workspace_of=ws),
-        **vote_listeners(catalogue=catalogue, store=parts.store, workspace_of=ws, now=parts.now),
-        home_opened=home_opened_listener(home=home, workspace_of=ws),
+        app_uninstalled=uninstalled,
+        tokens_revoked=revoked,
+        pmtip=pmtip_listener(route=route_command, background=parts.background),
+        **buttons.tip_buttons(catalogue=catalogue, recent=recent, rng=rng),
+        vote_useful=votes[Vote.USEFUL],
+        vote_not_for_me=votes[Vote.NOT_FOR_ME],
+        home_opened=home_opened_listener(home=home),
         home_topic=topic_button_listener(
-            catalogue=catalogue, recent=recent, rng=rng, client=parts.client, workspace_of=ws
+            catalogue=catalogue, recent=recent, rng=rng, client=parts.client
         ),
     )
 
@@ -275,6 +261,7 @@ def build_app(parts: Parts, *, socket_mode: bool = False) -> App:
         listeners=listeners(parts),
         on_every_request=parts.reloader.ensure_started,
         installs=parts.installs,
+        # Bolt's lazy listeners, in the request's context (its token) too.
         lazy_executor=ContextExecutor(max_workers=5) if parts.installs else None,
     )
 
@@ -294,11 +281,11 @@ def socket_process(settings: Settings, *, now: Clock = utc_now) -> SocketProcess
     return SocketProcess(
         parts=parts,
         app=build_app(parts, socket_mode=True),
-        ticker=ticker(
-            settings,
+        ticker=WeeklyTicker(
             store=parts.store,
             client=parts.posting_client,
             catalogue=parts.catalogue,
+            catchup_hours=settings.catchup_hours,
             now=now,
             identity=parts.identity,
         ),
@@ -361,12 +348,16 @@ class ClockProcess:
 def clock_process(settings: Settings, *, now: Clock = utc_now) -> ClockProcess:
     store, client = store_of(settings), posting_client(settings)
     catalogue = catalogue_source(settings, now=now)
-    adopt_own_rows(many=settings.workspaces is Workspaces.MANY, store=store, client=client)
-    weekly = weekly_workspaces(settings, installs_of(settings, store=store, client=client))
+    installs = installs_of(settings, store=store, client=client)  # many: each one's token
     return ClockProcess(
         store=store,
-        ticker=ticker(
-            settings, store=store, client=client, catalogue=catalogue, now=now, workspaces=weekly
+        ticker=WeeklyTicker(
+            store=store,
+            client=client,
+            catalogue=catalogue,
+            catchup_hours=settings.catchup_hours,
+            now=now,
+            workspaces=installs.clients if installs else None,
         ),
     )
 
@@ -376,7 +367,7 @@ class PostDueProcess:
     store: Store
     client: WebClient
     catchup_hours: float
-    workspaces: WorkspaceSlack | None = None
+    installs: Installs | None = None  # many workspaces: each one's token
 
     def post_due(self, catalogue: Catalogue, *, at: datetime) -> DeliveryReport:
         return post_due(
@@ -385,16 +376,11 @@ class PostDueProcess:
             catalogue=catalogue,
             now=at,
             catchup_hours=self.catchup_hours,
-            workspaces=self.workspaces,
+            workspaces=self.installs.clients if self.installs else None,
         )
 
 
 def post_due_process(settings: Settings) -> PostDueProcess:
     store, client = store_of(settings), posting_client(settings)
-    adopt_own_rows(many=settings.workspaces is Workspaces.MANY, store=store, client=client)
-    return PostDueProcess(
-        store=store,
-        client=client,
-        catchup_hours=settings.catchup_hours,
-        workspaces=weekly_workspaces(settings, installs_of(settings, store=store, client=client)),
-    )
+    installs = installs_of(settings, store=store, client=client)
+    return PostDueProcess(store, client, settings.catchup_hours, installs)

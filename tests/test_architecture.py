@@ -52,8 +52,7 @@ LONG_MODULES = {
     # One parser of Slack's mrkdwn, as Slack reads it: its rules read best together.
     "bot/core/mrkdwn.py": 340,
     # The object graph of every kind of process (the playground's too), in one place
-    # by design, for one workspace and for many (OAuth: bot.slack.oauth builds its parts;
-    # the weekly post per workspace: bot.weekly.workspaces).
+    # by design, for one workspace and for many (OAuth: bot.slack.oauth builds its parts).
     "bot/wiring.py": 400,
     # Every setting's check with where to get its value, and the two ways to run (one
     # workspace or many) with the one message for a mixture of them.

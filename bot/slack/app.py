@@ -29,6 +29,7 @@ from bot.slack import routes
 from bot.slack.install_pages import NOT_INSTALLED
 from bot.slack.request_token import RequestToken
 from bot.slack.routes import Listeners
+from bot.slack.workspace_clients import WorkspaceClients
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Installs:
     authorize: Authorize
     store: InstallationStore
     token_for: Callable[[Workspace], str | None]
+    clients: WorkspaceClients  # the weekly post's, per workspace (its token_for)
     installer_of: Callable[[str | None, str | None], str | None]  # (enterprise, team)
 
 

@@ -23,6 +23,7 @@ from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, Succ
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth import OAuthStateStore
+from sqlalchemy import Engine
 
 from bot.slack.app import Installs
 from bot.slack.client import web_client
@@ -38,8 +39,7 @@ from bot.slack.installations import (
     installation_store,
     state_store,
 )
-from bot.store.base import Store
-from bot.store.sql.store import SqlStore
+from bot.slack.workspace_clients import WorkspaceClients
 
 log = logging.getLogger(__name__)
 OAUTH_LOG = logging.getLogger("bot.bolt.oauth")
@@ -169,13 +169,10 @@ def oauth_flow(
 
 
 def open_installs(
-    store: Store, client_id: str, client_secret: str, *, client: WebClient, base_url: str | None
+    *, engine: Engine, client_id: str, client_secret: str, client: WebClient, base_url: str | None
 ) -> Installs:
-    """Everything many workspaces need, on pmtip's database (the store's engine); every
-    call to Slack through `client` (the clock's refreshes: a client aimed at `base_url`)."""
-    if not isinstance(store, SqlStore):  # pragma: no cover - there is one implementation
-        raise TypeError("the installation store needs pmtip's SQL store")
-    engine = store.engine
+    """Everything many workspaces need, on pmtip's database engine; every call to Slack
+    through `client` (or, for the clock's refreshes, a client aimed at the same place)."""
     credentials = OAuthCredentials(client_id=client_id, client_secret=client_secret)
     found = installation_store(engine, client_id=client_id)
     refresher = web_client(token="", base_url=base_url, retries=True)
@@ -187,6 +184,7 @@ def open_installs(
         authorize=authorize(credentials=credentials, installations=found, client=client),
         store=found,
         token_for=tokens.token_for,
+        clients=WorkspaceClients(token_for=tokens.token_for, base_url=base_url),
         installer_of=lambda enterprise_id, team_id: _installer(found, enterprise_id, team_id),
     )
 

@@ -43,7 +43,7 @@ from bot.weekly.run import Run
 
 log = logging.getLogger(__name__)
 
-NO_TOKEN = "no_installation"  # the workspace's token could not be found or refreshed
+NO_TOKEN = "no_installation"  # many workspaces: the workspace has no usable token
 
 
 class Job:
@@ -114,6 +114,9 @@ class PostJob(Job):
         run, post = self.run, self.post
         if (halted := run.halted(self.lane)) is not None:
             return self.carry_out(when_halted(halted, tries=post.tries))
+        client = run.client_of(post.sub)
+        if client is None:  # uninstalled, or its token revoked: only this workspace stops
+            return self.carry_out(StopRun(NO_TOKEN))
         if post.token is None and not self._claim():
             return None
         if post.tries.may_have_posted:
@@ -124,12 +127,9 @@ class PostJob(Job):
         tip = run.catalogue.tip(post.tip_id or "")
         if tip is None:  # retired between claim and post (a reload): pick again next tick
             return self.carry_out(Release(f"tip {post.tip_id} left the catalogue"))
-        if (held := run.held_for(self.lane)) > 0:  # another post here heard a 429
+        if (held := run.held_for(post.sub)) > 0:  # another post here heard a 429
             return HoldLane(held)
         message = weekly_insight(tip)
-        client = run.client_for(post.sub)
-        if client is None:  # the workspace has no usable token: none of its posts can go
-            return self.carry_out(StopRun(NO_TOKEN))
         try:
             response = client.chat_postMessage(
                 channel=post.sub.channel_id,
@@ -167,7 +167,7 @@ class PostJob(Job):
                 log.info("%s: %s; retrying in %gs", self.label(), reason, seconds)
                 if not whole:
                     return seconds
-                self.run.hold_lane(self.lane, seconds)
+                self.run.hold_lane(post.sub, seconds)
                 return HoldLane(seconds)
             case Pause(code=code):
                 self._pause(code)

@@ -23,10 +23,10 @@ from slack_sdk import WebClient
 from bot.catalogue.source import CatalogueSource
 from bot.core.delivery_rules import DEFAULT_POLICY, DeliveryPolicy
 from bot.slack.identity import BotIdentity
+from bot.slack.workspace_clients import WorkspaceClients
 from bot.store.base import Store, StoreError
 from bot.weekly.post_due import post_due
 from bot.weekly.report import DeliveryReport
-from bot.weekly.workspaces import WorkspaceSlack
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class WeeklyTicker:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     cancel: threading.Event = field(default_factory=threading.Event)
     identity: BotIdentity | None = None  # the bot's own ids: asked of Slack once per process
-    workspaces: WorkspaceSlack | None = None  # many workspaces: each one's token and bot
+    workspaces: WorkspaceClients | None = None  # many workspaces: each one's client
 
     def __post_init__(self) -> None:
         if self.identity is None:

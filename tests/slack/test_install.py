@@ -171,7 +171,7 @@ def test_uninstalling_deletes_the_installation_and_the_data_within_the_request(m
         reply = app.command("subscribe", team_id=team, user_id=f"UADMIN{team}", channel_id="C1")
         assert "Subscribed" in str(app.responses(reply))
     store = app.parts.store
-    assert [s.workspace.team_id for s in store.all_subscriptions()] == ["T2", "T3"]
+    assert [s.workspace.team_id for s in store.subscriptions()] == ["T2", "T3"]
     slack_api.revoke("T2")  # Slack revokes the tokens, then tells the app
     reply = uninstall(app, "T2")
     assert reply.status == 200
@@ -179,7 +179,7 @@ def test_uninstalling_deletes_the_installation_and_the_data_within_the_request(m
     assert [team for team, _ in installations(app)] == ["T3"]
     assert [team for team, _ in installations(app, "slack_bots")] == ["T3"]
     assert store.workspace(Workspace("T2")).subscriptions(receiving_only=False) == []
-    assert [s.workspace.team_id for s in store.all_subscriptions()] == ["T3"]
+    assert [s.workspace.team_id for s in store.subscriptions()] == ["T3"]
     slack_api.clear()
     app.command("subscribe", team_id="T2", user_id="U1", channel_id="CT2")
     assert slack_api.calls("conversations.info") == []  # no token left for T2
@@ -354,7 +354,6 @@ def test_the_clock_refreshes_a_token_that_expired_since_the_last_week_and_posts_
 
     from bot.core.workspace import Workspace
     from bot.weekly.post_due import post_due
-    from bot.weekly.workspaces import workspace_slack
     from tests.weekly.helpers import (
         CATALOGUE,
         FAST,
@@ -377,7 +376,7 @@ def test_the_clock_refreshes_a_token_that_expired_since_the_last_week_and_posts_
             subscribed_by="UADMIN",
             now=SUBSCRIBED_AT,
         )
-    weekly = workspace_slack(token_for=installs.token_for, base_url=slack_api.base_url)
+    weekly = installs.clients  # what the clock posts with: each workspace's token_for
 
     def week(n: int):
         return post_due(

@@ -17,7 +17,7 @@ from slack_bolt import BoltContext
 from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.core.workspace import Workspace
-from bot.slack.app import Installs
+from bot.slack.payloads import workspace_of
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +48,10 @@ def tokens_revoked_listener(
 def _forget(
     context: BoltContext, *, installations: InstallationStore, forget_data: Forget, why: str
 ) -> None:
-    workspace = Workspace(team_id=context.team_id or "", enterprise_id=context.enterprise_id or "")
+    workspace = workspace_of(context)
+    if context.is_enterprise_install and workspace.enterprise_id:
+        # An org-wide install ends for every workspace of the org (Store.delete_workspace).
+        workspace = Workspace(team_id="", enterprise_id=workspace.enterprise_id)
     installations.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
     forget_data(workspace)
     log.info("workspace %s %s pmtip: its installation and data are deleted", workspace, why)
-
-
-def uninstall_listeners(
-    installs: Installs | None, *, forget_data: Forget
-) -> tuple[Callable[..., None] | None, Callable[..., None] | None]:
-    """The app_uninstalled and tokens_revoked listeners; none with one workspace."""
-    if installs is None:
-        return None, None
-    store = installs.store
-    return (
-        uninstalled_listener(installations=store, forget_data=forget_data),
-        tokens_revoked_listener(installations=store, forget_data=forget_data),
-    )

@@ -9,11 +9,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, delete, select, tuple_, update
 
-from bot.store.base import Delivery, DeliveryState, RotationPosition
-from bot.store.sql.schema import deliveries, rotations
+from bot.store.base import Delivery, DeliveryState, RotationPosition, Workspace
+from bot.store.sql.schema import deliveries, rotations, subscriptions
+from bot.store.sql.subscriptions import in_workspace
 from bot.store.sql.transactions import Transactions, to_db, utc
 
 _COUNTS_AS_DELIVERED = (DeliveryState.CLAIMED.value, DeliveryState.POSTED.value)
+
+
+KEYS_PER_QUERY = 500  # ledger keys per query when many are read at once
 
 
 class SqlLedger(Transactions):
@@ -24,16 +28,34 @@ class SqlLedger(Transactions):
         subscription_id: int | None = None,
     ) -> list[Delivery]:
         query = select(deliveries).order_by(deliveries.c.id)
-        if keys is not None:
-            if not keys:
-                return []
-            query = query.where(
-                tuple_(deliveries.c.subscription_id, deliveries.c.slot_key).in_(list(keys))
-            )
         if subscription_id is not None:
             query = query.where(deliveries.c.subscription_id == subscription_id)
+        if keys is None:
+            with self._tx() as connection:
+                return [_delivery(row) for row in connection.execute(query)]
+        wanted = list(keys)
+        found: list[Delivery] = []
+        # In slices: PostgreSQL turns a row IN list into nested comparisons, and ten
+        # thousand of them (a fan-out to 1,000 workspaces) exceed its stack depth.
         with self._tx() as connection:
-            return [delivery_from_row(row) for row in connection.execute(query)]
+            for start in range(0, len(wanted), KEYS_PER_QUERY):
+                pair = tuple_(deliveries.c.subscription_id, deliveries.c.slot_key)
+                chunk = query.where(pair.in_(wanted[start : start + KEYS_PER_QUERY]))
+                found += [_delivery(row) for row in connection.execute(chunk)]
+        return found
+
+    def deliveries_in(self, workspace: Workspace, *, subscription_id: int) -> list[Delivery]:
+        query = (
+            select(deliveries)
+            .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
+            .where(
+                deliveries.c.subscription_id == subscription_id,
+                in_workspace(subscriptions, workspace),
+            )
+            .order_by(deliveries.c.id)
+        )
+        with self._tx() as connection:
+            return [_delivery(row) for row in connection.execute(query)]
 
     def rotation_position(self, subscription_id: int) -> RotationPosition:
         with self._tx() as connection:
@@ -209,10 +231,10 @@ class SqlLedger(Transactions):
             .order_by(deliveries.c.id)
         )
         with self._tx() as connection:
-            return [delivery_from_row(row) for row in connection.execute(query)]
+            return [_delivery(row) for row in connection.execute(query)]
 
 
-def delivery_from_row(row: Row[Any]) -> Delivery:
+def _delivery(row: Row[Any]) -> Delivery:
     return Delivery(
         subscription_id=row.subscription_id,
         slot_key=row.slot_key,
