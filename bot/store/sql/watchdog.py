@@ -29,6 +29,8 @@ from sqlalchemy import Connection, Engine, exc
 log = logging.getLogger(__name__)
 
 PING_DEADLINE_SECONDS = 3.0  # a healthy ping takes milliseconds
+FRESH_SECONDS = 1.0  # a connection checked in this recently is not pinged again
+LAST_USED = "pmtip_checked_in_at"  # in the pool record's info: when it was given back
 TRANSACTION_DEADLINE_SECONDS = 8.0  # the store's transactions take milliseconds
 
 
@@ -94,7 +96,12 @@ def ping_with_a_deadline(engine: Engine) -> Callable[[Any, Any, Any], None]:
     the whole pool is marked stale, and the pool opens fresh connections.
     """
 
-    def ping(dbapi_connection: Any, _record: Any, proxy: Any) -> None:
+    def ping(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        # A connection given back moments ago answered then: no round trip to ask
+        # again (a fan-out checks connections out thousands of times a minute). One
+        # that went silent since is still cut by its transaction's deadline.
+        if time.monotonic() - record.info.get(LAST_USED, float("-inf")) < FRESH_SECONDS:
+            return
         answered = threading.Event()
         WATCHDOG.arm(
             PING_DEADLINE_SECONDS,
@@ -112,6 +119,12 @@ def ping_with_a_deadline(engine: Engine) -> Callable[[Any, Any, Any], None]:
             answered.set()  # a late deadline must not cut a connection already handed out
 
     return ping
+
+
+def remember_checkin(_dbapi_connection: Any, record: Any) -> None:
+    """When a connection goes back to the pool (see `ping_with_a_deadline`)."""
+    if record is not None:
+        record.info[LAST_USED] = time.monotonic()
 
 
 def shut_down(dbapi_connection: Any, answered: threading.Event) -> None:
