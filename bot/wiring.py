@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.catalogue.notices import AdminNotices, NoticeLedger, logged_only
+from bot.catalogue.notices import AdminNotices, NoticeLedger, OperatorLog
 from bot.catalogue.reloader import Reloader
 from bot.catalogue.source import CatalogueSource
 from bot.core import grammar
@@ -138,7 +138,6 @@ def build_parts(
     identity = BotIdentity(posting)
     if settings.workspaces is Workspaces.ONE:
         adopt_rows_from_before_workspaces(store, identity)
-    installs = installs_of(settings, store=store, client=client)
     return Parts(
         settings=settings,
         now=now,
@@ -153,12 +152,14 @@ def build_parts(
         reloader=Reloader(
             catalogue,
             interval=settings.reload_seconds,
-            notify=AdminNotices(client, directory=users) if not installs else logged_only,
+            notify=OperatorLog()
+            if settings.workspaces is Workspaces.MANY
+            else AdminNotices(client, directory=users),
             ledger=NoticeLedger.for_this_start(),
         ),
         # Each task runs in its submitter's context: a request's token goes with it.
         background=ContextExecutor(max_workers=BACKGROUND_THREADS, thread_name_prefix="pmtip"),
-        installs=installs,
+        installs=installs_of(settings, store=store, client=client),
     )
 
 
