@@ -31,7 +31,6 @@ from typing import Any
 
 import common
 from fanout import LATENCY, RATE_LIMITED, RETRY_AFTER, RUN_AT, SLOT, SUBSCRIBED_AT, fresh_database
-from slack_sdk.oauth.installation_store import Installation
 
 from bot.core.delivery_rules import DEFAULT_POLICY
 from bot.core.schedule import WeeklySchedule
@@ -60,17 +59,7 @@ def install_and_subscribe(env: dict[str, str], teams: list[str], channels: int) 
     schedule = WeeklySchedule(day=SLOT.weekday(), at=clock_time(9, 0), timezone="UTC")
 
     def one(team: str) -> None:
-        installs.store.save(
-            Installation(
-                app_id="ABENCH",
-                team_id=team,
-                bot_token=f"xoxb-{team}",
-                bot_id=f"B{team}",
-                bot_user_id=f"U{team}",
-                bot_scopes="commands,chat:write",
-                user_id="UINSTALLER",
-            )
-        )
+        installs.store.save(common.bench_installation(team))
         view = store.workspace(Workspace(team))
         for n in range(channels):
             view.subscribe(
