@@ -335,6 +335,17 @@ def test_an_odd_error_from_the_redirect_is_not_echoed(many, caplog):
     assert "x" * 100 not in caplog.text
 
 
+def test_a_code_slack_refuses_is_not_written_to_the_log(many, caplog):
+    # Bolt logs the code it failed to exchange; with the client secret it is a token.
+    _, browser = many
+    link = browser.open_install_page()
+    code = "7401234567.9876543210.not-a-real-code"
+    reply = browser.come_back(state=link.state, cookie=link.cookie, code=code)
+    assert reply.status == 401
+    assert "Failed to fetch oauth.v2.access" in caplog.text  # Bolt's line, still there
+    assert code not in caplog.text
+
+
 def test_an_installation_that_cannot_be_saved_says_to_try_again(many, slack_api):
     app, browser = many
     with app.parts.store.engine.begin() as conn:
