@@ -196,6 +196,18 @@ def test_a_revoked_bot_token_forgets_the_workspace_a_revoked_user_token_does_not
     assert installations(app) == [] and installations(app, "slack_bots") == []
 
 
+def test_a_tokens_revoked_event_of_an_odd_shape_is_acknowledged_and_changes_nothing(
+    many, slack_api, caplog
+):
+    app, browser = many
+    assert browser.install("T2").status == 200
+    for tokens in (["UBOTT2"], "UBOTT2", {"bot": "UBOTT2"}, None):
+        odd = {"type": "tokens_revoked", "tokens": tokens}
+        assert uninstall(app, "T2", odd).status == 200, tokens
+    assert [team for team, _ in installations(app)] == ["T2"]
+    assert "Traceback" not in caplog.text
+
+
 def test_reinstalling_after_an_uninstall_starts_fresh(many, slack_api):
     app, browser = many
     assert browser.install("T2").status == 200
