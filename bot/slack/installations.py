@@ -100,7 +100,19 @@ class WorkspaceInstallationStore(SQLAlchemyInstallationStore):
 
 
 class OneTimeStateStore(SQLAlchemyOAuthStateStore):
-    """slack_sdk's state store, whose `consume` is one DELETE: only one caller wins."""
+    """slack_sdk's state store, whose `consume` is one DELETE: only one caller wins.
+    Each new state clears away the expired ones, which slack_sdk keeps for good: anyone
+    may open the install page, and most of its links are never used."""
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        state: str = super().issue(*args, **kwargs)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(self.oauth_states.delete().where(self.oauth_states.c.expire_at <= now))
+        except SQLAlchemyError as error:  # tidying only: the new state stands
+            log.warning("expired OAuth states could not be deleted: %s", type(error).__name__)
+        return state
 
     def consume(self, state: str) -> bool:
         now = datetime.now(UTC).replace(tzinfo=None)

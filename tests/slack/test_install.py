@@ -57,6 +57,23 @@ def test_an_install_saves_the_workspace_and_says_what_to_do_next(many, slack_api
     assert "deleted" in reply.headers["set-cookie"]  # the state cookie is spent
 
 
+def test_each_install_page_clears_away_the_states_that_expired(many):
+    # Anyone may open the page, and most links are never used: without this, every
+    # visit would leave a row behind for good.
+    app, browser = many
+    with app.parts.store.engine.begin() as conn:
+        conn.execute(
+            sqlalchemy.text(
+                "INSERT INTO slack_oauth_states (state, expire_at) "
+                "VALUES ('long-gone', '2020-01-01 00:00:00')"
+            )
+        )
+    link = browser.open_install_page()
+    with app.parts.store.engine.connect() as conn:
+        left = conn.execute(sqlalchemy.text("SELECT state FROM slack_oauth_states")).scalars()
+        assert list(left) == [link.state]
+
+
 def test_a_forged_state_is_refused_and_nothing_is_installed(many, slack_api):
     app, browser = many
     browser.open_install_page()  # a real state exists, but not this one
