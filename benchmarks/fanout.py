@@ -28,10 +28,9 @@ import common
 
 from bot.core.delivery_rules import DEFAULT_POLICY
 from bot.core.schedule import WeeklySchedule
-from bot.core.workspace import Workspace
-from bot.store import DeliveryState, open_store
+from bot.store import DeliveryState, Workspace, open_store
 
-ONE = Workspace("T1")  # the stand-in Slack API's team
+WORKSPACE = Workspace(team_id="T1")  # the stand-in's one workspace
 
 SUBSCRIBED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 SLOT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
@@ -68,7 +67,7 @@ def subscribe(database_url: str, channels: list[str]) -> None:
     schedule = WeeklySchedule(day=SLOT.weekday(), at=clock_time(9, 0), timezone="UTC")
     try:
         for channel in channels:
-            store.workspace(ONE).subscribe(
+            store.workspace(WORKSPACE).subscribe(
                 channel_id=channel,
                 schedule=schedule,
                 topics=(),
@@ -84,7 +83,7 @@ def posted_in_ledger(database_url: str) -> int:
     try:
         return sum(
             1
-            for sub in store.all_subscriptions(receiving_only=False)
+            for sub in store.subscriptions(receiving_only=False)
             for row in store.deliveries(subscription_id=sub.id)
             if row.state is DeliveryState.POSTED
         )

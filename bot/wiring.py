@@ -23,6 +23,7 @@ from bot.catalogue.reloader import Reloader
 from bot.catalogue.source import CatalogueSource
 from bot.core import grammar
 from bot.core.catalogue import Catalogue
+from bot.core.feedback import Vote
 from bot.core.slot_outcomes import PostNowResult
 from bot.settings import Settings, Workspaces
 from bot.slack.app import Installs, build_bolt_app
@@ -32,22 +33,17 @@ from bot.slack.handlers.admin import Admin
 from bot.slack.handlers.home import HomeTab
 from bot.slack.handlers.lookups import Lookups
 from bot.slack.handlers.subscriptions import Subscriptions, WeeklyDefaults
-from bot.slack.identity import BotIdentity
+from bot.slack.identity import BotIdentity, adopt_rows_from_before_workspaces
 from bot.slack.listeners import buttons
 from bot.slack.listeners.home import home_opened_listener, topic_button_listener
 from bot.slack.listeners.pmtip import pmtip_listener
-from bot.slack.listeners.uninstall import (
-    rows_not_keyed_yet,
-    tokens_revoked_listener,
-    uninstalled_listener,
-)
-from bot.slack.listeners.votes import vote_listeners
+from bot.slack.listeners.uninstall import tokens_revoked_listener, uninstalled_listener
+from bot.slack.listeners.votes import vote_listener
 from bot.slack.recent import RecentTips
 from bot.slack.request_token import ContextExecutor
 from bot.slack.routes import Listeners
 from bot.slack.users import Users
 from bot.slack.web import AsgiApp, create_asgi_app
-from bot.slack.workspace import RequestWorkspace, adopt_own_rows, from_context, request_workspace
 from bot.store import Store, open_store
 from bot.store.base import Subscription
 from bot.store.sql.store import SqlStore
@@ -111,25 +107,6 @@ def catalogue_source(settings: Settings, *, now: Clock) -> CatalogueSource:
     return source
 
 
-def ticker(
-    settings: Settings,
-    *,
-    store: Store,
-    client: WebClient,
-    catalogue: CatalogueSource,
-    now: Clock,
-    identity: BotIdentity | None = None,
-) -> WeeklyTicker:
-    return WeeklyTicker(
-        store=store,
-        client=client,
-        catalogue=catalogue,
-        catchup_hours=settings.catchup_hours,
-        now=now,
-        identity=identity,
-    )
-
-
 @dataclass
 class Parts:
     """What a process that answers Slack is made of, built once at its start."""
@@ -148,7 +125,6 @@ class Parts:
     # Its threads start on first use, so a gunicorn worker makes its own after the fork.
     background: ThreadPoolExecutor
     installs: Installs | None = None  # many workspaces: installations, OAuth, tokens
-    workspace_of: RequestWorkspace = from_context  # whose rows a request reaches
 
 
 def build_parts(
@@ -160,6 +136,8 @@ def build_parts(
     users = Users(client, admin_ids=settings.admin_user_ids)
     store = store_of(settings)
     identity = BotIdentity(posting)
+    if settings.workspaces is Workspaces.ONE:
+        adopt_rows_from_before_workspaces(store, identity)
     return Parts(
         settings=settings,
         now=now,
@@ -180,9 +158,6 @@ def build_parts(
         # Each task runs in its submitter's context: a request's token goes with it.
         background=ContextExecutor(max_workers=BACKGROUND_THREADS, thread_name_prefix="pmtip"),
         installs=installs_of(settings, store=store, client=client),
-        workspace_of=request_workspace(
-            many=settings.workspaces is Workspaces.MANY, store=store, identity=identity
-        ),
     )
 
 
@@ -206,6 +181,7 @@ def command_handlers(parts: Parts) -> Handlers:
             subscription=subscription,
             now=at,
             identity=parts.identity,
+            workspaces=parts.installs.clients if parts.installs else None,
         )
 
     defaults = WeeklyDefaults(
@@ -244,7 +220,11 @@ def listeners(parts: Parts) -> Listeners:
     def route_command(command: grammar.Command) -> Route:
         return route(command, handlers=handlers)
 
-    catalogue, recent, rng, ws = parts.catalogue, parts.recent, parts.rng, parts.workspace_of
+    catalogue, recent, rng = parts.catalogue, parts.recent, parts.rng
+    votes = {
+        vote: vote_listener(vote=vote, catalogue=catalogue, store=parts.store, now=parts.now)
+        for vote in Vote
+    }
     home = HomeTab(
         store=parts.store,
         catalogue=catalogue,
@@ -255,18 +235,19 @@ def listeners(parts: Parts) -> Listeners:
     )
     uninstalled = revoked = None
     if parts.installs is not None:
-        store, forget = parts.installs.store, rows_not_keyed_yet  # SEAM: store.delete_workspace
+        store, forget = parts.installs.store, parts.store.delete_workspace
         uninstalled = uninstalled_listener(installations=store, forget_data=forget)
         revoked = tokens_revoked_listener(installations=store, forget_data=forget)
     return Listeners(
         app_uninstalled=uninstalled,
         tokens_revoked=revoked,
-        pmtip=pmtip_listener(route=route_command, background=parts.background, workspace_of=ws),
-        **buttons.tip_buttons(catalogue=catalogue, recent=recent, rng=rng, workspace_of=ws),
-        **vote_listeners(catalogue=catalogue, store=parts.store, workspace_of=ws, now=parts.now),
-        home_opened=home_opened_listener(home=home, workspace_of=ws),
+        pmtip=pmtip_listener(route=route_command, background=parts.background),
+        **buttons.tip_buttons(catalogue=catalogue, recent=recent, rng=rng),
+        vote_useful=votes[Vote.USEFUL],
+        vote_not_for_me=votes[Vote.NOT_FOR_ME],
+        home_opened=home_opened_listener(home=home),
         home_topic=topic_button_listener(
-            catalogue=catalogue, recent=recent, rng=rng, client=parts.client, workspace_of=ws
+            catalogue=catalogue, recent=recent, rng=rng, client=parts.client
         ),
     )
 
@@ -299,11 +280,11 @@ def socket_process(settings: Settings, *, now: Clock = utc_now) -> SocketProcess
     return SocketProcess(
         parts=parts,
         app=build_app(parts, socket_mode=True),
-        ticker=ticker(
-            settings,
+        ticker=WeeklyTicker(
             store=parts.store,
             client=parts.posting_client,
             catalogue=parts.catalogue,
+            catchup_hours=settings.catchup_hours,
             now=now,
             identity=parts.identity,
         ),
@@ -364,13 +345,19 @@ class ClockProcess:
 
 
 def clock_process(settings: Settings, *, now: Clock = utc_now) -> ClockProcess:
-    store = store_of(settings)
+    store, client = store_of(settings), posting_client(settings)
     catalogue = catalogue_source(settings, now=now)
-    client = posting_client(settings)
-    adopt_own_rows(many=settings.workspaces is Workspaces.MANY, store=store, client=client)
+    installs = installs_of(settings, store=store, client=client)  # many: each one's token
     return ClockProcess(
         store=store,
-        ticker=ticker(settings, store=store, client=client, catalogue=catalogue, now=now),
+        ticker=WeeklyTicker(
+            store=store,
+            client=client,
+            catalogue=catalogue,
+            catchup_hours=settings.catchup_hours,
+            now=now,
+            workspaces=installs.clients if installs else None,
+        ),
     )
 
 
@@ -379,6 +366,7 @@ class PostDueProcess:
     store: Store
     client: WebClient
     catchup_hours: float
+    installs: Installs | None = None  # many workspaces: each one's token
 
     def post_due(self, catalogue: Catalogue, *, at: datetime) -> DeliveryReport:
         return post_due(
@@ -387,10 +375,11 @@ class PostDueProcess:
             catalogue=catalogue,
             now=at,
             catchup_hours=self.catchup_hours,
+            workspaces=self.installs.clients if self.installs else None,
         )
 
 
 def post_due_process(settings: Settings) -> PostDueProcess:
     store, client = store_of(settings), posting_client(settings)
-    adopt_own_rows(many=settings.workspaces is Workspaces.MANY, store=store, client=client)
-    return PostDueProcess(store=store, client=client, catchup_hours=settings.catchup_hours)
+    installs = installs_of(settings, store=store, client=client)
+    return PostDueProcess(store, client, settings.catchup_hours, installs)

@@ -53,7 +53,7 @@ def next_slot(parts: Parts, *, now: datetime) -> Slot | None:
             active_since=sub.active_since,
             ledger={d.slot_key: d for d in parts.store.deliveries(subscription_id=sub.id)},
         )
-        for sub in parts.store.all_subscriptions()
+        for sub in parts.store.subscriptions()
         if sub.receiving and sub.schedule is not None
     ]
     return min(slots, key=lambda slot: slot.instant, default=None)

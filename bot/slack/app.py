@@ -28,6 +28,7 @@ from bot.core.workspace import Workspace
 from bot.slack import routes
 from bot.slack.request_token import RequestToken
 from bot.slack.routes import Listeners
+from bot.slack.workspace_clients import WorkspaceClients
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Installs:
     authorize: Authorize
     store: InstallationStore
     token_for: Callable[[Workspace], str | None]
+    clients: WorkspaceClients  # the weekly post's, per workspace (its token_for)
 
 
 class _OnEveryRequest(Middleware):

@@ -18,8 +18,12 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.workspace import Workspace
+from bot.store.base import Store
+
 log = logging.getLogger(__name__)
 
+NO_WORKSPACE = Workspace(team_id="")
 ASK_AGAIN_AFTER_SECONDS = 60.0  # after a failed auth.test; a success is kept for good
 
 
@@ -27,9 +31,9 @@ ASK_AGAIN_AFTER_SECONDS = 60.0  # after a failed auth.test; a success is kept fo
 class Identity:
     bot_id: str
     app_id: str | None  # auth.test names it for some tokens only
-    # The workspace the token belongs to (one-workspace mode keys its rows by it).
-    team_id: str = ""
-    enterprise_id: str = ""
+    # The token's workspace ("" when auth.test named none): one-workspace mode adopts
+    # the rows kept before rows had a workspace as this one's.
+    workspace: Workspace = NO_WORKSPACE
 
     def wrote(self, message: Mapping[str, Any]) -> bool:
         """Whether this bot posted `message` (a message object from conversations.history)."""
@@ -84,9 +88,27 @@ class BotIdentity:
         if not bot_id:
             log.warning("auth.test named no bot: SLACK_BOT_TOKEN should be a bot token (xoxb-)")
             return None
-        return Identity(
-            bot_id=bot_id,
-            app_id=str(answer.get("app_id") or "") or None,
+        workspace = Workspace(
             team_id=str(answer.get("team_id") or ""),
             enterprise_id=str(answer.get("enterprise_id") or ""),
+        )
+        return Identity(
+            bot_id=bot_id, app_id=str(answer.get("app_id") or "") or None, workspace=workspace
+        )
+
+
+def adopt_rows_from_before_workspaces(store: Store, identity: BotIdentity) -> None:
+    """One workspace: the rows kept before rows had a workspace (migration 0004 gave
+    them the placeholder "") become this bot's workspace's, once its token names it."""
+    known = identity.get()
+    if known is None or not known.workspace.team_id:
+        log.warning(
+            "auth.test did not say which workspace this bot is in: rows kept before "
+            "pmtip knew workspaces are adopted at the next start"
+        )
+        return
+    adopted = store.adopt_placeholder_rows(known.workspace)
+    if adopted:
+        log.info(
+            "adopted %d rows from before workspaces as workspace %s's", adopted, known.workspace
         )

@@ -39,6 +39,7 @@ from bot.slack.installations import (
     installation_store,
     state_store,
 )
+from bot.slack.workspace_clients import WorkspaceClients
 
 log = logging.getLogger(__name__)
 OAUTH_LOG = logging.getLogger("bot.bolt.oauth")
@@ -181,4 +182,5 @@ def open_installs(
         authorize=authorize(credentials=credentials, installations=found, client=client),
         store=found,
         token_for=tokens.token_for,
+        clients=WorkspaceClients(token_for=tokens.token_for, base_url=base_url),
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bot.core.workspace import Workspace
 
@@ -20,22 +20,38 @@ def _object(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+class Resolved(Protocol):
+    """What Bolt resolved of a request (its BoltContext): whose workspace it is."""
+
+    @property
+    def team_id(self) -> str | None: ...
+    @property
+    def enterprise_id(self) -> str | None: ...
+
+
+def workspace_of(context: Resolved) -> Workspace:
+    """The workspace a request comes from, as Bolt resolved it: for a shared channel,
+    the workspace the app is installed in (the payload's `authorizations`), not the
+    channel's host; for an org-wide install, the workspace of the person acting."""
+    return Workspace(team_id=context.team_id or "", enterprise_id=context.enterprise_id or "")
+
+
 @dataclass(frozen=True, slots=True)
 class SlashCommand:
-    """`/pmtip <text>`, typed in `channel_id` of `workspace` by `user_id`."""
+    """`/pmtip <text>`, typed in `channel_id` by `user_id`, in `workspace`."""
 
     user_id: str
     channel_id: str
     text: str
-    workspace: Workspace  # bot.slack.workspace says which, from Bolt's context
+    workspace: Workspace
 
     @classmethod
     def parse(cls, body: Mapping[str, Any], *, workspace: Workspace) -> SlashCommand:
         return cls(
-            workspace=workspace,
             user_id=_text(body.get("user_id")),
             channel_id=_text(body.get("channel_id")),
             text=_text(body.get("text")),
+            workspace=workspace,
         )
 
 
@@ -47,14 +63,12 @@ class BlockAction:
     value: str
     channel_id: str | None  # None on the Home tab
     is_ephemeral: bool  # the button sits on a message only the clicker sees
-    workspace: Workspace
 
     @classmethod
-    def parse(cls, body: Mapping[str, Any], *, workspace: Workspace) -> BlockAction:
+    def parse(cls, body: Mapping[str, Any]) -> BlockAction:
         actions = body.get("actions")
         first = _object(actions[0]) if isinstance(actions, list) and actions else {}
         return cls(
-            workspace=workspace,
             user_id=_text(_object(body.get("user")).get("id")),
             value=_text(first.get("value")),
             channel_id=_text(_object(body.get("channel")).get("id")) or None,
@@ -68,12 +82,7 @@ class HomeOpened:
 
     user_id: str
     tab: str
-    workspace: Workspace
 
     @classmethod
-    def parse(cls, event: Mapping[str, Any], *, workspace: Workspace) -> HomeOpened:
-        return cls(
-            user_id=_text(event.get("user")),
-            tab=_text(event.get("tab", "home")),
-            workspace=workspace,
-        )
+    def parse(cls, event: Mapping[str, Any]) -> HomeOpened:
+        return cls(user_id=_text(event.get("user")), tab=_text(event.get("tab", "home")))

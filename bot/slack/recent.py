@@ -3,7 +3,8 @@
 It must cost next to nothing on the request path and hold across the gunicorn
 workers of one start, which do not share Python objects. So it is a fixed-size
 table in an anonymous shared memory map, made before the fork and inherited by
-every worker, guarded by a process-shared lock. Each (workspace, person, scope) hashes to
+every worker, guarded by a process-shared lock. Each (workspace, person, scope)
+hashes to
 one slot holding a digest of the key and the tip id; a collision overwrites the
 older entry, which at worst allows one repeat. Bounded: 16,384 slots of 256
 bytes, 4 MiB in all, whatever the traffic.
@@ -23,10 +24,8 @@ _LOCK_WAIT = 0.05  # seconds; the lock is held for a 256-byte copy
 
 
 def _key(workspace: Workspace, user_id: str, scope: str) -> bytes:
-    # User ids are unique per workspace only (and an Enterprise Grid user's in every
-    # workspace of the org): the workspace is part of the key.
-    where = f"{workspace.enterprise_id}\x00{workspace.team_id}"
-    text = f"{where}\x00{user_id}\x00{scope}".encode("utf-8", "surrogatepass")
+    # A user id names a person in one workspace (or Enterprise Grid); keep them apart.
+    text = f"{workspace}\x00{user_id}\x00{scope}".encode("utf-8", "surrogatepass")
     return hashlib.blake2b(text, digest_size=8).digest()
 
 
@@ -40,7 +39,7 @@ class RecentTips:
         return int.from_bytes(key[:4], "little") % self._slots * _SLOT
 
     def last(self, workspace: Workspace, user_id: str, scope: str) -> str | None:
-        """The tip this person of this workspace saw last in this scope, if remembered."""
+        """The tip this person saw last in this scope, if remembered."""
         key = _key(workspace, user_id, scope)
         at = self._where(key)
         if not self._lock.acquire(timeout=_LOCK_WAIT):

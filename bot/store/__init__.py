@@ -19,6 +19,8 @@ from bot.store.base import (
     Subscription,
     TipStats,
     Vote,
+    Workspace,
+    WorkspaceStore,
 )
 
 
@@ -41,5 +43,7 @@ __all__ = [
     "Subscription",
     "TipStats",
     "Vote",
+    "Workspace",
+    "WorkspaceStore",
     "open_store",
 ]

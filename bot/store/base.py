@@ -1,16 +1,14 @@
-"""What pmtip keeps: subscriptions, the delivery ledger, rotation state and votes,
-each belonging to one workspace.
-
-A request works on one workspace's rows only, through `store.workspace(ws)`, a
-`WorkspaceStore` that cannot name another workspace's rows; request handlers are
-given just that door (`Workspaces`). The scheduler, which serves every workspace,
-uses the rest of `Store`: the receiving subscriptions of all workspaces (each
-carrying its Workspace) and the ledger by subscription id.
+"""What pmtip keeps: subscriptions, the delivery ledger, rotation state and votes.
 
 `Store` is the whole interface; `bot.store.sql.SqlStore` is its one
 implementation (SQLite or PostgreSQL). Every instant going in or coming out is
 timezone-aware UTC. The ledger's unique (subscription, slot) key is what makes
 a weekly post happen once: whoever inserts the claim row first owns the slot.
+
+Every subscription and vote belongs to one workspace. What a Slack request may do
+goes through `store.workspace(ws)`, a view that cannot see or change any other
+workspace's rows; what the scheduler does across workspaces (every receiving
+subscription, the ledger by subscription id) stays on the Store itself.
 """
 
 from __future__ import annotations
@@ -25,11 +23,7 @@ from bot.core.feedback import TipStats as TipStats
 from bot.core.feedback import Vote as Vote
 from bot.core.owed import DeliveryState as DeliveryState  # the core reads the ledger
 from bot.core.schedule import WeeklySchedule
-from bot.core.workspace import Workspace
-
-# What rows from before many workspaces carry (the columns' default), until a bot in
-# one-workspace mode adopts them at start (Store.adopt_placeholder_rows).
-PLACEHOLDER = Workspace(team_id="")
+from bot.core.workspace import Workspace as Workspace
 
 
 class StoreError(Exception):
@@ -89,7 +83,7 @@ class RotationPosition:
 
 
 class WorkspaceStore(Protocol):
-    """One workspace's rows and nothing else: every read and write is keyed by it."""
+    """One workspace's rows, and only them: what a Slack request may read and change."""
 
     @property
     def workspace(self) -> Workspace: ...
@@ -107,8 +101,8 @@ class WorkspaceStore(Protocol):
     ) -> Subscription:
         """Subscribe the channel, or change its schedule; also lifts a pause.
 
-        One subscription per channel of the workspace, ever: subscribing again updates
-        the same row (and keeps its rotation and history)."""
+        One subscription per channel (of this workspace), ever: subscribing again
+        updates the same row (and keeps its rotation and history)."""
         ...
 
     def unsubscribe(self, *, channel_id: str, now: datetime) -> bool:
@@ -120,15 +114,11 @@ class WorkspaceStore(Protocol):
         ...
 
     def subscriptions(self, *, receiving_only: bool = True) -> list[Subscription]:
-        """The workspace's subscriptions, by id; by default only those the scheduler posts to.
-
-        Reading never fails on one bad row: a subscription whose stored schedule
-        cannot be used comes back with `schedule=None`, paused (the first reader
-        records the pause and logs it, once), so it costs only its own channel."""
+        """This workspace's subscriptions, by id (see Store.subscriptions)."""
         ...
 
-    def deliveries(self, subscription_id: int) -> list[Delivery]:
-        """The ledger of one of the workspace's subscriptions (none for another's)."""
+    def deliveries(self, *, subscription_id: int) -> list[Delivery]:
+        """The ledger of one of this workspace's subscriptions (none for another's)."""
         ...
 
     # -- feedback ------------------------------------------------------------
@@ -140,40 +130,40 @@ class WorkspaceStore(Protocol):
         ...
 
     def tip_stats(self) -> list[TipStats]:
-        """The workspace's deliveries and votes per tip that has any, in no particular order."""
+        """This workspace's deliveries and votes per tip that has any, in no particular order."""
         ...
 
 
-class Workspaces(Protocol):
-    """The one door to stored rows that request handlers get."""
-
+class Store(Protocol):
     def workspace(self, workspace: Workspace) -> WorkspaceStore:
-        """The rows of this workspace, and only those."""
+        """The view of one workspace's rows (creates nothing)."""
         ...
 
+    def delete_workspace(self, workspace: Workspace) -> None:
+        """Forget the workspace: its subscriptions, ledger, rotation and votes, in one
+        transaction (an uninstall). A workspace with an enterprise id and no team id
+        is an org-wide install: every workspace of that enterprise is forgotten."""
+        ...
 
-class Store(Workspaces, Protocol):
-    # -- every workspace: the scheduler and the app's lifecycle ---------------
+    def adopt_placeholder_rows(self, workspace: Workspace) -> int:
+        """One workspace mode: make the rows kept before rows had a workspace (the
+        placeholder ("", "")) this workspace's; returns how many subscriptions and
+        votes it adopted. A row the workspace already has a twin of stays behind."""
+        ...
 
-    def all_subscriptions(self, *, receiving_only: bool = True) -> list[Subscription]:
-        """Subscriptions of every workspace, by id, each with its workspace; by default
-        only those the scheduler posts to. Placeholder rows (PLACEHOLDER, not yet
-        adopted) are left out: they belong to no workspace pmtip can post to."""
+    # -- across workspaces: the scheduler -------------------------------------
+
+    def subscriptions(self, *, receiving_only: bool = True) -> list[Subscription]:
+        """Every workspace's subscriptions, by id; by default only those the
+        scheduler posts to.
+
+        Reading never fails on one bad row: a subscription whose stored schedule
+        cannot be used comes back with `schedule=None`, paused (the first reader
+        records the pause and logs it, once), so it costs only its own channel."""
         ...
 
     def pause(self, *, subscription_id: int, reason: str, now: datetime) -> None:
         """Stop posting to a subscription until it is subscribed again."""
-        ...
-
-    def adopt_placeholder_rows(self, workspace: Workspace) -> int:
-        """Give the placeholder's rows (from before many workspaces) to `workspace`, in
-        one transaction; a row whose key the workspace already holds stays behind.
-        Returns the number of subscriptions adopted."""
-        ...
-
-    def delete_workspace(self, workspace: Workspace) -> None:
-        """Delete the workspace's subscriptions, ledger, rotations and votes, in one
-        transaction (the app was uninstalled or its tokens revoked)."""
         ...
 
     # -- the delivery ledger --------------------------------------------------

@@ -58,29 +58,26 @@ def current_revision(engine: Engine) -> str | None:
 
 @contextmanager
 def _foreign_keys_off_on_sqlite(connection: Connection) -> Iterator[None]:
-    """SQLite rebuilds a table to change it (batch mode): a new copy, then DROP of the
-    old one, and with enforcement on, that DROP deletes the rows of every table whose
-    foreign key cascades from it (the ledger, the rotations). The pragma only takes
-    effect outside a transaction, so it is set on the raw connection before BEGIN."""
+    """SQLite copies a table to change it (batch mode) and drops the old one; with
+    foreign keys on, that drop deletes every row that refers to it (ON DELETE
+    CASCADE). The pragma is ignored inside a transaction: set it before the BEGIN."""
     if connection.dialect.name != "sqlite":
         yield
         return
-    raw = connection.connection.dbapi_connection
-    assert raw is not None
-    raw.execute("PRAGMA foreign_keys = OFF")
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA foreign_keys = OFF")
     try:
         yield
     finally:
-        raw.execute("PRAGMA foreign_keys = ON")
+        driver.execute("PRAGMA foreign_keys = ON")
 
 
 def _check_foreign_keys(connection: Connection) -> None:
-    """With enforcement off, check by hand, before the commit, that every reference holds."""
-    if connection.dialect.name != "sqlite":
-        return
-    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
-    if broken:
-        raise RuntimeError(f"the migration left broken references: {broken[:5]}")
+    if connection.dialect.name == "sqlite":  # what the copies would have refused
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"the migration left rows that refer to nothing: {broken[:5]}")
 
 
 def upgrade(engine: Engine, *, revision: str = "head") -> None:

@@ -24,9 +24,13 @@ def look_for_post(run: Run, sub: Subscription, slot_key: str) -> Look:
 
     A channel Slack says is gone (archived, not found, the bot removed) is closed
     here: its claim as failed, its subscription paused (History.CHANNEL_GONE)."""
+    client, identity = run.client_of(sub), run.identity_of(sub)
+    if client is None or identity is None:  # no usable token: nothing can be read
+        log.warning("%s: no usable token for workspace %s", sub.channel_id, sub.workspace)
+        return History.UNREADABLE
     try:
         for page in pages(
-            run.client.conversations_history,
+            client.conversations_history,
             max_pages=run.policy.history_pages,
             channel=sub.channel_id,
             limit=CONVERSATIONS_HISTORY_PAGE,
@@ -35,8 +39,8 @@ def look_for_post(run: Run, sub: Subscription, slot_key: str) -> Look:
             for message in page.get("messages") or []:
                 if not carries_slot(message, subscription_id=sub.id, slot_key=slot_key):
                     continue
-                identity = run.identity.get()
-                if identity is None:
+                known = identity.get()
+                if known is None:
                     log.warning(
                         "%s %s: a message carries this week's metadata, but auth.test cannot "
                         "say whether this bot wrote it",
@@ -44,7 +48,7 @@ def look_for_post(run: Run, sub: Subscription, slot_key: str) -> Look:
                         slot_key,
                     )
                     return History.UNREADABLE
-                if identity.wrote(message):
+                if known.wrote(message):
                     return Found(str(message.get("ts")))
     except SlackApiError as error:
         code = str(error.response.get("error") or "")

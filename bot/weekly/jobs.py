@@ -43,6 +43,8 @@ from bot.weekly.run import Run
 
 log = logging.getLogger(__name__)
 
+NO_TOKEN = "no_installation"  # many workspaces: the workspace has no usable token
+
 
 class Job:
     """A piece of a run the pool steps: `step()` returns None when done, or the
@@ -112,6 +114,9 @@ class PostJob(Job):
         run, post = self.run, self.post
         if (halted := run.halted(self.lane)) is not None:
             return self.carry_out(when_halted(halted, tries=post.tries))
+        client = run.client_of(post.sub)
+        if client is None:  # uninstalled, or its token revoked: only this workspace stops
+            return self.carry_out(StopRun(NO_TOKEN))
         if post.token is None and not self._claim():
             return None
         if post.tries.may_have_posted:
@@ -126,7 +131,7 @@ class PostJob(Job):
             return HoldLane(held)
         message = weekly_insight(tip)
         try:
-            response = run.client.chat_postMessage(
+            response = client.chat_postMessage(
                 channel=post.sub.channel_id,
                 text=message.text,
                 blocks=message.blocks,

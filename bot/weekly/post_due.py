@@ -33,6 +33,7 @@ from bot.core.owed import owed_now
 from bot.core.schedule import Due, Slot, TooLate, slot_for_week_of, slot_status
 from bot.core.slot_outcomes import PostNowResult, Result
 from bot.slack.identity import BotIdentity
+from bot.slack.workspace_clients import WorkspaceClients
 from bot.store.base import Delivery, DeliveryState, Store, Subscription
 from bot.weekly.jobs import Job, Post, PostJob
 from bot.weekly.pool import Clock, SystemClock, run_jobs
@@ -54,6 +55,7 @@ def post_due(
     clock: Clock | None = None,
     cancel: threading.Event | None = None,
     identity: BotIdentity | None = None,
+    workspaces: WorkspaceClients | None = None,
 ) -> DeliveryReport:
     """Post every weekly insight due at `now`, each slot once. Safe to repeat and to race.
 
@@ -62,6 +64,8 @@ def post_due(
     `cancel` (on SIGTERM) stops new posts; slots not yet posted are released.
     `identity` (the bot's own ids, for telling its posts apart) is asked of
     Slack at most once per run when not passed in; a long-lived process passes one.
+    With many workspaces, `workspaces` gives each workspace's client and identity
+    (`client` and `identity` are then unused).
     """
     report = DeliveryReport()
     run = Run(
@@ -74,6 +78,7 @@ def post_due(
         report=report,
         identity=identity or BotIdentity(client),
         cancel=cancel or threading.Event(),
+        workspaces=workspaces,
     )
     run_jobs(
         _shuffled(reconcile_jobs(run)) + _shuffled(due_jobs(run)),
@@ -95,6 +100,7 @@ def post_now(
     policy: DeliveryPolicy = DEFAULT_POLICY,
     clock: Clock | None = None,
     identity: BotIdentity | None = None,
+    workspaces: WorkspaceClients | None = None,
 ) -> PostNowResult:
     """Post the channel's next insight now, as this week's slot (so it is not posted again)."""
     report = DeliveryReport()
@@ -107,6 +113,7 @@ def post_now(
         policy=policy,
         report=report,
         identity=identity or BotIdentity(client),
+        workspaces=workspaces,
     )
     if subscription.schedule is None:  # paused: its stored schedule cannot be used
         return PostNowResult(False, subscription.paused_reason or "the schedule cannot be used")
@@ -138,7 +145,7 @@ def reconcile_jobs(run: Run) -> list[Job]:
     orphans = run.store.stale_claims(claimed_before=claimed_before(run.now, policy=run.policy))
     if not orphans:
         return []
-    by_id = {sub.id: sub for sub in run.store.all_subscriptions(receiving_only=False)}
+    by_id = {sub.id: sub for sub in run.store.subscriptions(receiving_only=False)}
     return [
         ReconcileJob(run, claim=claim, sub=by_id[claim.subscription_id])
         for claim in orphans
@@ -147,9 +154,7 @@ def reconcile_jobs(run: Run) -> list[Job]:
 
 
 def due_jobs(run: Run) -> list[Job]:
-    receiving = [
-        (s, s.schedule) for s in run.store.all_subscriptions() if s.receiving and s.schedule
-    ]
+    receiving = [(s, s.schedule) for s in run.store.subscriptions() if s.receiving and s.schedule]
     # The ledger is read (in one query) only for the weeks whose slot has come.
     timings = [
         slot_status(

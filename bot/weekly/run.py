@@ -1,5 +1,9 @@
-"""One delivery run's context: what its jobs share (the store, the client, the
-catalogue, the instant, the report) and whether it must stop starting posts."""
+"""One delivery run's context: what its jobs share (the store, the clients, the
+catalogue, the instant, the report) and whether it must stop starting posts.
+
+Each subscription posts in its workspace's lane (bot.weekly.pool), with its
+workspace's client: with one workspace, the one client; with many, the client of
+the workspace's installation (bot.slack.workspace_clients)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from bot.core.catalogue import Catalogue
 from bot.core.delivery_rules import DeliveryPolicy
 from bot.core.slot_outcomes import Result, SlotOutcome
 from bot.slack.identity import BotIdentity
+from bot.slack.workspace_clients import WorkspaceClients
 from bot.store.base import Store, Subscription
 from bot.weekly.report import DeliveryReport
 
@@ -24,7 +29,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class Run:
     store: Store
-    client: WebClient  # without retry handlers: the jobs decide about retries
+    client: WebClient  # one workspace's; without retry handlers: the jobs decide about retries
     catalogue: Catalogue
     now: datetime
     catchup_hours: float
@@ -40,6 +45,8 @@ class Run:
     # hears a 429 holds its workspace at once, before the pool learns of it, so that
     # no other post to it starts meanwhile.
     _holds: dict[str, float] = field(default_factory=dict)
+    # Many workspaces: each workspace's client and identity (None: `client`, `identity`).
+    workspaces: WorkspaceClients | None = None
 
     def hold_lane(self, lane: str, seconds: float) -> None:
         until = time.monotonic() + seconds
@@ -53,7 +60,22 @@ class Run:
 
     def lane_of(self, sub: Subscription) -> str:
         """The workspace a subscription posts to (its lane in the pool)."""
-        return ""
+        return str(sub.workspace)
+
+    def client_of(self, sub: Subscription) -> WebClient | None:
+        """The client that posts to the subscription's workspace; None when that
+        workspace has no usable token (its lane stops: see bot.weekly.jobs)."""
+        if self.workspaces is None:
+            return self.client
+        found = self.workspaces.slack_for(sub.workspace)
+        return found.client if found else None
+
+    def identity_of(self, sub: Subscription) -> BotIdentity | None:
+        """The bot as the subscription's workspace knows it (whose posts are ours)."""
+        if self.workspaces is None:
+            return self.identity
+        found = self.workspaces.slack_for(sub.workspace)
+        return found.identity if found else None
 
     def halted(self, lane: str) -> str | None:
         if self.cancel.is_set():
@@ -68,9 +90,7 @@ class Run:
             self.stopped.setdefault(lane, code)
         if first:
             where = f"workspace {lane}" if lane else "this workspace"
-            log.error(
-                "Slack refused the bot token for %s (%s); no more posts there this run", where, code
-            )
+            log.error("no usable bot token for %s (%s); no more posts there this run", where, code)
 
     def add(
         self,

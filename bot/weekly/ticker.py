@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 from bot.catalogue.source import CatalogueSource
 from bot.core.delivery_rules import DEFAULT_POLICY, DeliveryPolicy
 from bot.slack.identity import BotIdentity
+from bot.slack.workspace_clients import WorkspaceClients
 from bot.store.base import Store, StoreError
 from bot.weekly.post_due import post_due
 from bot.weekly.report import DeliveryReport
@@ -44,6 +45,7 @@ class WeeklyTicker:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     cancel: threading.Event = field(default_factory=threading.Event)
     identity: BotIdentity | None = None  # the bot's own ids: asked of Slack once per process
+    workspaces: WorkspaceClients | None = None  # many workspaces: each one's client
 
     def __post_init__(self) -> None:
         if self.identity is None:
@@ -63,6 +65,7 @@ class WeeklyTicker:
                 policy=self.policy,
                 cancel=self.cancel,
                 identity=self.identity,
+                workspaces=self.workspaces,
             )
         except StoreError as error:
             log.error("weekly insight: %s; trying again next tick", error)

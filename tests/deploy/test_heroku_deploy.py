@@ -32,7 +32,7 @@ from tests.support.databases import SKIP_REASON, server_url
 from tests.support.signing import signed_headers, slash_command_body
 from tests.support.slack_api import FakeSlackApi
 from tests.support.slack_validation import assert_valid_message
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 
 pytestmark = pytest.mark.deploy
 
@@ -183,7 +183,7 @@ def due_now(database_url: str) -> None:
     slot = (datetime.now(UTC) - timedelta(minutes=5)).replace(second=0, microsecond=0)
     store = open_store(database_url, migrate_schema=False)  # the release phase migrated it
     try:
-        store.workspace(ONE).subscribe(
+        store.workspace(WS).subscribe(
             channel_id="CDEPLOY",
             schedule=WeeklySchedule(day=slot.weekday(), at=slot.time(), timezone="UTC"),
             topics=(),

@@ -12,7 +12,7 @@ from bot.store import DeliveryState
 from bot.store.sql import SqlStore
 from bot.weekly.report import DeliveryReport
 from tests.support.slack_api import FakeSlackApi
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 from tests.weekly.helpers import assert_ledger_agrees_with_slack, weekly_posts
 
 LEASE_PASSED = timedelta(minutes=11)  # the delivery policy's lease is 10 minutes
@@ -37,7 +37,7 @@ def unsettled(store: SqlStore) -> list[str]:
     """Channels whose subscription still receives and has a claim without an outcome."""
     return [
         sub.channel_id
-        for sub in store.all_subscriptions(receiving_only=False)
+        for sub in store.subscriptions(receiving_only=False)
         for row in store.deliveries(subscription_id=sub.id)
         if row.state is DeliveryState.CLAIMED
     ]
@@ -64,15 +64,15 @@ def assert_each_slot_posted_once_or_reported(
         if channel in gone:
             assert posts == [], f"{channel} is gone, yet holds {len(posts)} posts"
             assert channel in outcomes.paused, f"{channel} was neither posted nor reported"
-            sub = store.workspace(ONE).subscription(channel)
+            sub = store.workspace(WS).subscription(channel)
             assert sub is not None and sub.paused_reason, f"{channel} is not paused: {sub}"
         else:
-            sub = store.workspace(ONE).subscription(channel)
+            sub = store.workspace(WS).subscription(channel)
             rows = store.deliveries(subscription_id=sub.id) if sub else []
             assert len(posts) == 1, f"{channel}: {len(posts)} weekly posts; ledger {rows}"
             assert outcomes.settled[channel] == 1, f"{channel} settled {outcomes.settled[channel]}x"
     assert unsettled(store) == []
-    for sub in store.all_subscriptions(receiving_only=False):
+    for sub in store.subscriptions(receiving_only=False):
         rows = store.deliveries(subscription_id=sub.id)
         in_ledger = {(r.slot_key, r.message_ts) for r in rows if r.state is DeliveryState.POSTED}
         in_slack = {

@@ -21,7 +21,7 @@ from tests.faults.processes import bot_env, due_a_few_minutes_ago, start_bot, wa
 from tests.faults.proxy import TcpProxy
 from tests.support.app_server import RunningApp
 from tests.support.slack_validation import assert_valid_message
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 from tests.weekly.helpers import subscribe_all, weekly_posts
 
 PASSWORD = "s3cret-db-password"
@@ -165,7 +165,7 @@ def test_the_clock_keeps_ticking_while_the_database_is_lost_and_posts_when_it_re
             clock.close()
     for channel in channels:
         assert len(weekly_posts(slack_api, channel)) == 1, channel
-        sub = direct.workspace(ONE).subscription(channel)
+        sub = direct.workspace(WS).subscription(channel)
         (row,) = direct.deliveries(subscription_id=sub.id)
         assert row.state is DeliveryState.POSTED
     assert "Traceback" not in output

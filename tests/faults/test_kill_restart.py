@@ -26,7 +26,7 @@ def posted_count(api: FakeSlackApi) -> int:
 
 def ledger_states(store) -> dict[DeliveryState, int]:
     counts: dict[DeliveryState, int] = {}
-    for sub in store.all_subscriptions(receiving_only=False):
+    for sub in store.subscriptions(receiving_only=False):
         for row in store.deliveries(subscription_id=sub.id):
             counts[row.state] = counts.get(row.state, 0) + 1
     return counts
@@ -36,7 +36,7 @@ def assert_exactly_once(store, api: FakeSlackApi) -> None:
     for channel in CHANNELS:
         assert len(weekly_posts(api, channel)) == 1, channel
     assert unsettled(store) == []
-    for sub in store.all_subscriptions(receiving_only=False):
+    for sub in store.subscriptions(receiving_only=False):
         rows = store.deliveries(subscription_id=sub.id)
         in_ledger = {(r.slot_key, r.message_ts) for r in rows if r.state is DeliveryState.POSTED}
         in_slack = {

@@ -35,7 +35,7 @@ def test_credentials_and_the_real_database_in_the_environment_are_never_used(tmp
         pg.switch("admin")
         pg.type("/pmtip subscribe")
         wait_for(pg.world, lambda w: len(w.messages) == 1, "the subscription")
-        assert pg.parts.store.all_subscriptions()[0].channel_id == "CPLAYGROUND"
+        assert pg.parts.store.subscriptions()[0].channel_id == "CPLAYGROUND"
         assert pg.database_path.stat().st_size > 0  # the subscription is in the playground's file
         calls = pg.world.snapshot().calls
         # Every Web API call reached the stand-in with the playground's own token: any

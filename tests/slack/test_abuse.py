@@ -32,7 +32,7 @@ from tests.support.signing import (
 )
 from tests.support.slack_api import RESPONSE_URL, FakeSlackApi
 from tests.support.slack_validation import all_text, assert_valid_message
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 
 ADMIN = "UADMIN"
 PERSON = "U123"  # the stand-in's users are no workspace admins unless told
@@ -88,7 +88,7 @@ def test_a_command_replayed_more_than_five_minutes_after_capture_is_refused(app,
 
     settle(app)
     assert slack_api.responses(name) == []
-    assert app.parts.store.workspace(ONE).subscription(CHANNEL) is None
+    assert app.parts.store.workspace(WS).subscription(CHANNEL) is None
     assert side_effects(slack_api) == []
 
 
@@ -278,7 +278,7 @@ def test_a_vote_for_a_tip_pmtip_never_posted_is_not_recorded(app, slack_api):
     assert click.status == 200
     for response in app.responses(click):
         assert_polite(response)
-    assert [s.tip_id for s in app.parts.store.workspace(ONE).tip_stats()] == []
+    assert [s.tip_id for s in app.parts.store.workspace(WS).tip_stats()] == []
 
 
 # -- people who are no admins ------------------------------------------------------------
@@ -288,7 +288,7 @@ def subscribe_as_admin(app: RunningApp, slack_api: FakeSlackApi) -> None:
     reply = app.command("subscribe mon 09:00 UTC", user_id=ADMIN)
     assert reply.status == 200
     app.responses(reply)
-    assert app.parts.store.workspace(ONE).subscription(CHANNEL) is not None
+    assert app.parts.store.workspace(WS).subscription(CHANNEL) is not None
     slack_api.clear()
 
 
@@ -304,7 +304,7 @@ def refusal_to(app: RunningApp, text: str) -> dict[str, Any]:
 def test_a_person_who_is_no_admin_cannot_subscribe_a_channel(app, slack_api):
     response = refusal_to(app, "subscribe mon 09:00 UTC")
     assert "only admins" in response["text"]
-    assert app.parts.store.workspace(ONE).subscription(CHANNEL) is None
+    assert app.parts.store.workspace(WS).subscription(CHANNEL) is None
     assert side_effects(slack_api) == []
 
 
@@ -312,7 +312,7 @@ def test_a_person_who_is_no_admin_cannot_unsubscribe_a_channel(app, slack_api):
     subscribe_as_admin(app, slack_api)
     response = refusal_to(app, "unsubscribe")
     assert "only admins" in response["text"]
-    assert app.parts.store.workspace(ONE).subscription(CHANNEL).active
+    assert app.parts.store.workspace(WS).subscription(CHANNEL).active
     assert side_effects(slack_api) == []
 
 
@@ -320,7 +320,7 @@ def test_a_person_who_is_no_admin_cannot_post_now(app, slack_api):
     subscribe_as_admin(app, slack_api)
     response = refusal_to(app, "post-now")
     assert "only admins" in response["text"]
-    sub = app.parts.store.workspace(ONE).subscription(CHANNEL)
+    sub = app.parts.store.workspace(WS).subscription(CHANNEL)
     assert app.parts.store.deliveries(subscription_id=sub.id) == []
     assert side_effects(slack_api) == []
 

@@ -23,7 +23,7 @@ from tests.support.databases import corrupt_subscription
 from tests.support.signing import JSON, block_actions_payload, event_body
 from tests.support.slack_api import FakeSlackApi
 from tests.support.slack_validation import assert_valid_message, assert_valid_view
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 
 ADMIN = "UBOSS"
 MEMBER = "U123"
@@ -85,7 +85,7 @@ def buttons(view: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def subscribe(app: RunningApp, channel: str, *, day: int = 0, zone: str = "Europe/Berlin") -> None:
-    app.parts.store.workspace(ONE).subscribe(
+    app.parts.store.workspace(WS).subscribe(
         channel_id=channel,
         schedule=WeeklySchedule(day=day, at=time(9, 0), timezone=zone),
         topics=(),
@@ -117,13 +117,10 @@ def test_the_channels_someone_is_in_show_their_next_post(
     assert "every Monday at 09:00 (Europe/Berlin)" in shown
     assert "every Friday at 09:00 (America/New_York)" in shown
     for channel in ("CTEAM", "CPRIVATE"):
-        sub = app.parts.store.workspace(ONE).subscription(channel)
+        sub = app.parts.store.workspace(WS).subscription(channel)
         parts = app.parts
         slot = next_post_of(
-            parts.store.workspace(ONE),
-            sub,
-            now=datetime.now(UTC),
-            catchup_hours=parts.settings.catchup_hours,
+            parts.store, sub, now=datetime.now(UTC), catchup_hours=parts.settings.catchup_hours
         )
         assert f"<!date^{int(slot.instant.timestamp())}^" in shown
     pages = slack_api.calls("users.conversations")
@@ -174,13 +171,13 @@ def test_the_messages_tab_publishes_nothing(app: RunningApp, slack_api: FakeSlac
 def test_admins_also_see_the_catalogue_state_and_the_stats(app: RunningApp) -> None:
     store = app.parts.store
     now = datetime.now(UTC)
-    store.workspace(ONE).record_vote(
+    store.workspace(WS).record_vote(
         user_id="U1", tip_id="moat-hard-to-replicate", vote=Vote.USEFUL, channel_id="CTEAM", now=now
     )
-    store.workspace(ONE).record_vote(
+    store.workspace(WS).record_vote(
         user_id="U2", tip_id="moat-hard-to-replicate", vote=Vote.USEFUL, channel_id="CTEAM", now=now
     )
-    store.workspace(ONE).record_vote(
+    store.workspace(WS).record_vote(
         user_id="U1",
         tip_id="ai-fit-look-for-10x",
         vote=Vote.NOT_FOR_ME,

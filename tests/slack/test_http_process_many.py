@@ -55,7 +55,7 @@ class Server:
 
 @pytest.fixture
 def many_server(slack_api, tmp_path) -> Iterator[tuple[subprocess.Popen, Server]]:
-    database = f"sqlite:///{tmp_path}/many.sqlite3"
+    database = f"sqlite:///{tmp_path}/many.sqlite3"  # the process migrates it at start
     port = free_port()
     env = clean_env(
         SLACK_CLIENT_ID=slack_api.client_id,

@@ -43,7 +43,7 @@ from tests.support.socket_mode_server import (
     SocketModeServer,
     encode_frame,
 )
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 
 CATALOGUE, _ = read_catalogue(TIPS_PATH)
 assert CATALOGUE is not None
@@ -223,7 +223,7 @@ def test_socket_mode_answers_commands_and_buttons_and_stops_on_sigterm(socket_bo
     assert "Subscribed" in reply["text"] and "Monday" in reply["text"], reply["text"]
     store = open_store(bot.database_url, migrate_schema=False)
     try:
-        sub = store.workspace(ONE).subscription(CHANNEL)
+        sub = store.workspace(WS).subscription(CHANNEL)
     finally:
         store.close()
     assert sub is not None and sub.active and sub.subscribed_by == ADMIN
@@ -294,7 +294,7 @@ def test_socket_mode_with_the_scheduler_posts_a_due_weekly_insight(socket_bot, s
     database_url = f"sqlite:///{tmp_path}/socket.sqlite3"
     store = open_store(database_url)
     try:
-        store.workspace(ONE).subscribe(
+        store.workspace(WS).subscribe(
             channel_id=CHANNEL,
             schedule=WeeklySchedule(day=slot.weekday(), at=slot.time(), timezone="UTC"),
             topics=(),
@@ -324,9 +324,7 @@ def test_socket_mode_with_the_scheduler_posts_a_due_weekly_insight(socket_bot, s
     assert len(slack_api.calls("chat.postMessage")) == 1  # later ticks found it settled
     store = open_store(database_url, migrate_schema=False)
     try:
-        (delivery,) = store.deliveries(
-            subscription_id=store.workspace(ONE).subscription(CHANNEL).id
-        )
+        (delivery,) = store.deliveries(subscription_id=store.workspace(WS).subscription(CHANNEL).id)
     finally:
         store.close()
     assert delivery.state is DeliveryState.POSTED

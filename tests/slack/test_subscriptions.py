@@ -19,7 +19,7 @@ from bot.weekly.post_due import post_due
 from tests.support.app_server import HttpReply, RunningApp
 from tests.support.databases import corrupt_subscription
 from tests.support.slack_validation import assert_no_broadcast, assert_valid_message
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 
 ADMIN = "UBOSS"  # in ADMIN_USER_IDS
 WORKSPACE_ADMIN = "UOWNER"  # an admin according to users.info
@@ -47,7 +47,7 @@ def reply_to(app: RunningApp, text: str, *, user: str = ADMIN, channel: str = CH
 
 
 def stored(app: RunningApp, channel: str = CHANNEL):
-    return app.parts.store.workspace(ONE).subscription(channel)
+    return app.parts.store.workspace(WS).subscription(channel)
 
 
 def date_token(message: dict[str, Any]) -> int:
@@ -108,7 +108,7 @@ def test_subscribing_again_changes_the_schedule_and_never_adds_a_second(app):
     assert second.id == first.id
     assert second.schedule == WeeklySchedule(3, time(16, 0), "Europe/Lisbon")
     assert message["text"].startswith(":calendar: Updated")
-    assert len(app.parts.store.all_subscriptions()) == 1
+    assert len(app.parts.store.subscriptions()) == 1
 
 
 @pytest.mark.parametrize(
@@ -302,11 +302,11 @@ def test_stats_show_deliveries_and_votes_most_useful_first(app, slack_api):
     store = app.parts.store
     now = datetime.now(UTC)
     for user in ("UA", "UB"):
-        store.workspace(ONE).record_vote(
+        store.workspace(WS).record_vote(
             user_id=user, tip_id=posted_tip, vote=Vote.USEFUL, channel_id=CHANNEL, now=now
         )
     other = next(t.id for t in app.parts.catalogue.current().tips if t.id != posted_tip)
-    store.workspace(ONE).record_vote(
+    store.workspace(WS).record_vote(
         user_id="UA", tip_id=other, vote=Vote.NOT_FOR_ME, channel_id=CHANNEL, now=now
     )
 

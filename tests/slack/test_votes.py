@@ -15,7 +15,7 @@ from bot.core.render import blocks
 from tests.support.app_server import TIPS_PATH, RunningApp
 from tests.support.databases import database_url, fresh_postgres, hold_sqlite_write_lock
 from tests.support.slack_validation import assert_valid_message
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 
 CHANNEL = "CTEAM"
 __all__ = ["database_url", "fresh_postgres"]  # fixtures: the long-id vote runs on both stores
@@ -41,7 +41,7 @@ def click(app: RunningApp, action_id: str, tip_id: str, user: str) -> dict[str, 
 
 
 def tallies(app: RunningApp, tip_id: str) -> tuple[int, int]:
-    found = [s for s in app.parts.store.workspace(ONE).tip_stats() if s.tip_id == tip_id]
+    found = [s for s in app.parts.store.workspace(WS).tip_stats() if s.tip_id == tip_id]
     return (found[0].useful, found[0].not_for_me) if found else (0, 0)
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.app_server import RunningApp
 from tests.support.signing import JSON, event_body
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 
 ADMIN = "UBOSS"
 CHANNEL = "CTEAM"
@@ -34,7 +34,7 @@ def reply_text(app: RunningApp, text: str) -> str:
 def test_subscribe_and_schedule_count_from_the_wiring_clock(app):
     subscribed = reply_text(app, "subscribe monday 09:00")
     assert "Monday 10 March 2031, 09:00 UTC" in subscribed  # the Monday after FAR_FUTURE
-    assert app.parts.store.workspace(ONE).subscription(CHANNEL).active_since == FAR_FUTURE
+    assert app.parts.store.workspace(WS).subscription(CHANNEL).active_since == FAR_FUTURE
     schedule = reply_text(app, "schedule")
     assert re.search(r"Next post: \*Monday 10 March 2031, 09:00 UTC\*", schedule)
 

@@ -13,7 +13,7 @@ from bot.core.schedule import WeeklySchedule
 from bot.store import DeliveryState, StoreUnavailable, Vote, open_store
 from bot.store.sql import SqlStore
 from bot.store.urls import database_url, safe_url
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 
 T0 = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
 MONDAY_9 = WeeklySchedule(day=0, at=time(9, 0), timezone="America/New_York")
@@ -28,7 +28,7 @@ def subscribe(store: SqlStore, channel: str = "C1", **overrides):
         "subscribed_by": "U1",
         "now": T0,
     } | overrides
-    return store.workspace(ONE).subscribe(**values)
+    return store.workspace(WS).subscribe(**values)
 
 
 def claim(
@@ -67,30 +67,30 @@ def test_subscribing_again_updates_the_one_subscription(store):
     assert second.subscribed_by == "U2"
     assert second.active_since == later
     assert second.rotation_seed == first.rotation_seed  # the rotation carries on
-    assert [s.channel_id for s in store.workspace(ONE).subscriptions()] == ["C1"]
+    assert [s.channel_id for s in store.subscriptions()] == ["C1"]
 
 
 def test_unsubscribe_ends_it_and_subscribing_again_restores_it(store):
     sub = subscribe(store)
-    assert store.workspace(ONE).unsubscribe(channel_id="C1", now=T0) is True
-    assert store.workspace(ONE).unsubscribe(channel_id="C1", now=T0) is False
-    assert store.workspace(ONE).subscriptions() == []
-    assert store.workspace(ONE).subscription("C1").active is False
+    assert store.workspace(WS).unsubscribe(channel_id="C1", now=T0) is True
+    assert store.workspace(WS).unsubscribe(channel_id="C1", now=T0) is False
+    assert store.subscriptions() == []
+    assert store.workspace(WS).subscription("C1").active is False
     again = subscribe(store)
     assert again.id == sub.id and again.active
 
 
 def test_unsubscribing_an_unknown_channel_says_so(store):
-    assert store.workspace(ONE).unsubscribe(channel_id="CNONE", now=T0) is False
-    assert store.workspace(ONE).subscription("CNONE") is None
+    assert store.workspace(WS).unsubscribe(channel_id="CNONE", now=T0) is False
+    assert store.workspace(WS).subscription("CNONE") is None
 
 
 def test_a_paused_subscription_is_not_receiving_until_subscribed_again(store):
     sub = subscribe(store)
     store.pause(subscription_id=sub.id, reason="is_archived", now=T0)
-    assert store.workspace(ONE).subscriptions() == []
-    assert store.workspace(ONE).subscription("C1").paused_reason == "is_archived"
-    assert [s.id for s in store.workspace(ONE).subscriptions(receiving_only=False)] == [sub.id]
+    assert store.subscriptions() == []
+    assert store.workspace(WS).subscription("C1").paused_reason == "is_archived"
+    assert [s.id for s in store.subscriptions(receiving_only=False)] == [sub.id]
     assert subscribe(store).paused_reason is None
 
 
@@ -272,16 +272,16 @@ def test_everything_survives_a_restart(database_url):
     first.mark_posted(
         subscription_id=sub.id, slot_key="2026-W02", token=token, message_ts="5.5", now=T0
     )
-    first.workspace(ONE).record_vote(
+    first.workspace(WS).record_vote(
         user_id="U9", tip_id="tip-a", vote=Vote.USEFUL, channel_id="C1", now=T0
     )
     first.close()
 
     second = open_store(database_url)
     try:
-        assert second.workspace(ONE).subscription("C1") == sub
+        assert second.workspace(WS).subscription("C1") == sub
         assert second.rotation_position(sub.id).delivered_this_round == {"tip-a"}
-        (stats,) = second.workspace(ONE).tip_stats()
+        (stats,) = second.workspace(WS).tip_stats()
         assert (stats.tip_id, stats.deliveries, stats.useful) == ("tip-a", 1, 1)
     finally:
         second.close()
@@ -292,13 +292,13 @@ def test_everything_survives_a_restart(database_url):
 
 def test_one_vote_per_person_per_tip_and_it_can_change(store):
     vote = {"tip_id": "tip-a", "channel_id": "C1", "now": T0}
-    assert store.workspace(ONE).record_vote(user_id="U1", vote=Vote.USEFUL, **vote) is None
-    assert store.workspace(ONE).record_vote(user_id="U1", vote=Vote.USEFUL, **vote) is Vote.USEFUL
+    assert store.workspace(WS).record_vote(user_id="U1", vote=Vote.USEFUL, **vote) is None
+    assert store.workspace(WS).record_vote(user_id="U1", vote=Vote.USEFUL, **vote) is Vote.USEFUL
     assert (
-        store.workspace(ONE).record_vote(user_id="U1", vote=Vote.NOT_FOR_ME, **vote) is Vote.USEFUL
+        store.workspace(WS).record_vote(user_id="U1", vote=Vote.NOT_FOR_ME, **vote) is Vote.USEFUL
     )
-    assert store.workspace(ONE).record_vote(user_id="U2", vote=Vote.USEFUL, **vote) is None
-    (stats,) = store.workspace(ONE).tip_stats()
+    assert store.workspace(WS).record_vote(user_id="U2", vote=Vote.USEFUL, **vote) is None
+    (stats,) = store.workspace(WS).tip_stats()
     assert (stats.useful, stats.not_for_me, stats.deliveries) == (1, 1, 0)
 
 
@@ -313,7 +313,7 @@ def test_stats_count_only_posted_deliveries(store):
     store.mark_failed(
         subscription_id=sub.id, slot_key="2026-W03", token=failed, reason="is_archived", now=T0
     )
-    assert [(s.tip_id, s.deliveries) for s in store.workspace(ONE).tip_stats()] == [("tip-a", 1)]
+    assert [(s.tip_id, s.deliveries) for s in store.workspace(WS).tip_stats()] == [("tip-a", 1)]
 
 
 # -- opening the database ---------------------------------------------------------------------
@@ -388,10 +388,10 @@ def test_a_tip_id_of_the_longest_length_the_tips_file_allows_is_kept_whole(store
     assert store.mark_posted(
         subscription_id=sub.id, slot_key="2026-W02", token=token, message_ts="1.1", now=T0
     )
-    store.workspace(ONE).record_vote(
+    store.workspace(WS).record_vote(
         user_id="U1", tip_id=longest, vote=Vote.USEFUL, channel_id="C1", now=T0
     )
-    (stats,) = store.workspace(ONE).tip_stats()
+    (stats,) = store.workspace(WS).tip_stats()
     assert (stats.tip_id, stats.deliveries, stats.useful) == (longest, 1, 1)
     (row,) = store.deliveries(subscription_id=sub.id)
     assert row.tip_id == longest

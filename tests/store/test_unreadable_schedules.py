@@ -13,7 +13,7 @@ import pytest
 from bot.core.schedule import WeeklySchedule
 from bot.store.sql import SqlStore
 from tests.support.databases import corrupt_subscription
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 
 T0 = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
 GOOD = WeeklySchedule(day=0, at=time(9, 0), timezone="Europe/Berlin")
@@ -31,7 +31,7 @@ BAD_VALUES = {
 
 
 def subscribe(store: SqlStore, channel: str) -> None:
-    store.workspace(ONE).subscribe(
+    store.workspace(WS).subscribe(
         channel_id=channel, schedule=GOOD, topics=(), subscribed_by="U1", now=T0
     )
 
@@ -43,9 +43,9 @@ def test_one_unreadable_row_is_paused_and_the_others_are_read(store, values, nam
     corrupt_subscription(store.engine, "CBAD", **values)
 
     with caplog.at_level(logging.WARNING, logger="bot.store"):
-        receiving = store.workspace(ONE).subscriptions()
-        every = store.workspace(ONE).subscriptions(receiving_only=False)
-        bad = store.workspace(ONE).subscription("CBAD")
+        receiving = store.subscriptions()
+        every = store.subscriptions(receiving_only=False)
+        bad = store.workspace(WS).subscription("CBAD")
 
     assert [s.channel_id for s in receiving] == ["CGOOD1", "CGOOD2"]
     assert [s.channel_id for s in every] == ["CGOOD1", "CBAD", "CGOOD2"]
@@ -65,8 +65,8 @@ def test_the_pause_is_logged_once_across_store_instances(database_url, caplog):
         corrupt_subscription(first.engine, "CBAD", timezone="Mars/Olympus")
         with caplog.at_level(logging.WARNING, logger="bot.store"):
             for _ in range(3):
-                first.all_subscriptions()
-                second.all_subscriptions()
+                first.subscriptions()
+                second.subscriptions()
         assert sum("CBAD" in r.getMessage() for r in caplog.records) == 1
     finally:
         first.close()
@@ -76,24 +76,24 @@ def test_the_pause_is_logged_once_across_store_instances(database_url, caplog):
 def test_subscribing_again_with_a_valid_schedule_lifts_the_pause(store):
     subscribe(store, "CBAD")
     corrupt_subscription(store.engine, "CBAD", timezone="Mars/Olympus")
-    assert store.workspace(ONE).subscriptions() == []
-    store.workspace(ONE).subscribe(
+    assert store.subscriptions() == []
+    store.workspace(WS).subscribe(
         channel_id="CBAD",
         schedule=GOOD,
         topics=(),
         subscribed_by="U2",
         now=T0 + timedelta(days=1),
     )
-    (fixed,) = store.workspace(ONE).subscriptions()
+    (fixed,) = store.subscriptions()
     assert fixed.receiving and fixed.schedule == GOOD and fixed.paused_reason is None
 
 
 def test_a_row_paused_for_another_reason_keeps_that_reason(store):
     subscribe(store, "CBAD")
-    sub = store.workspace(ONE).subscription("CBAD")
+    sub = store.workspace(WS).subscription("CBAD")
     store.pause(subscription_id=sub.id, reason="is_archived", now=T0)
     corrupt_subscription(store.engine, "CBAD", timezone="Mars/Olympus")
-    bad = store.workspace(ONE).subscription("CBAD")
+    bad = store.workspace(WS).subscription("CBAD")
     assert bad.paused_reason == "is_archived" and bad.schedule is None
 
 
@@ -103,6 +103,6 @@ def test_a_weekday_stored_as_text_on_sqlite_is_unreadable_too(tmp_path):
     store = open_store(f"sqlite:///{tmp_path}/db.sqlite3")
     subscribe(store, "CBAD")
     corrupt_subscription(store.engine, "CBAD", weekday="monday")  # SQLite keeps the text
-    assert store.workspace(ONE).subscriptions() == []
-    assert "monday" in store.workspace(ONE).subscription("CBAD").paused_reason
+    assert store.subscriptions() == []
+    assert "monday" in store.workspace(WS).subscription("CBAD").paused_reason
     store.close()

@@ -1,153 +1,141 @@
-"""Every row belongs to a workspace: two workspaces holding the same channel id (a
-shared channel) never see or change each other's rows, and deleting one workspace
-deletes only its own. On SQLite and PostgreSQL."""
+"""Each workspace's rows, apart: the same channel id in two workspaces (a shared
+channel) is two subscriptions, a view never reads or changes another workspace's
+rows, and forgetting a workspace forgets it alone."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
 import pytest
+from sqlalchemy import text
 
 from bot.core.schedule import WeeklySchedule
-from bot.core.workspace import Workspace
-from bot.store import Vote
-from bot.store.base import PLACEHOLDER
-from bot.store.sql import SqlStore
-from tests.support.workspaces import ONE, OTHER
+from bot.store import Vote, Workspace
+from tests.support.workspaces import OTHER, WS
 
 T0 = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
-MONDAY_9 = WeeklySchedule(day=0, at=time(9, 0), timezone="UTC")
-FRIDAY_10 = WeeklySchedule(day=4, at=time(10, 0), timezone="Europe/Berlin")
-GRID = Workspace("T1", enterprise_id="E1")  # the same team id, under an Enterprise Grid org
+MONDAY = WeeklySchedule(day=0, at=time(9, 0), timezone="UTC")
+FRIDAY = WeeklySchedule(day=4, at=time(16, 0), timezone="Europe/Paris")
+GRID = Workspace(team_id="T1", enterprise_id="E1")  # T1 again, in an Enterprise Grid
 
 
-def _subscribe(store: SqlStore, workspace: Workspace, schedule: WeeklySchedule, by: str):
+def subscribe(store, workspace, channel="CSHARED", schedule=MONDAY, by="U1"):
     return store.workspace(workspace).subscribe(
-        channel_id="CSHARED", schedule=schedule, topics=(), subscribed_by=by, now=T0
+        channel_id=channel, schedule=schedule, topics=(), subscribed_by=by, now=T0
     )
 
 
-def _post(store: SqlStore, sub_id: int, tip: str) -> None:
-    token = f"tok-{sub_id}"
+def deliver(store, sub, tip="tip-a", key="2026-W02"):
     assert store.claim(
-        subscription_id=sub_id,
-        slot_key="2026-W02",
-        slot_at=T0,
-        tip_id=tip,
-        round=0,
-        token=token,
-        now=T0,
+        subscription_id=sub.id, slot_key=key, slot_at=T0, tip_id=tip, round=0, token=key, now=T0
     )
-    store.mark_posted(
-        subscription_id=sub_id, slot_key="2026-W02", token=token, message_ts="1.1", now=T0
+    assert store.mark_posted(
+        subscription_id=sub.id, slot_key=key, token=key, message_ts="1.1", now=T0
     )
 
 
-@pytest.fixture
-def two(store: SqlStore):
-    """ONE and OTHER each subscribed the same channel id, posted and voted."""
-    mine = _subscribe(store, ONE, MONDAY_9, "U1")
-    theirs = _subscribe(store, OTHER, FRIDAY_10, "U2")
-    _post(store, mine.id, "tip-a")
-    _post(store, theirs.id, "tip-b")
-    store.workspace(ONE).record_vote(
-        user_id="U1", tip_id="tip-a", vote=Vote.USEFUL, channel_id="CSHARED", now=T0
-    )
-    store.workspace(OTHER).record_vote(
-        user_id="U1", tip_id="tip-a", vote=Vote.NOT_FOR_ME, channel_id="CSHARED", now=T0
-    )
-    return mine, theirs
-
-
-def test_the_same_channel_id_is_two_subscriptions_in_two_workspaces(store, two):
-    mine, theirs = two
-    assert mine.id != theirs.id
-    assert (mine.workspace, theirs.workspace) == (ONE, OTHER)
-    assert store.workspace(ONE).subscription("CSHARED") == mine
-    assert store.workspace(OTHER).subscription("CSHARED") == theirs
-    assert [s.id for s in store.workspace(ONE).subscriptions()] == [mine.id]
-    assert [s.id for s in store.workspace(OTHER).subscriptions()] == [theirs.id]
-    assert store.workspace(GRID).subscription("CSHARED") is None
-    assert [(s.id, s.workspace) for s in store.all_subscriptions()] == [
-        (mine.id, ONE),
+def test_the_same_channel_id_in_two_workspaces_is_two_subscriptions(store):
+    mine = subscribe(store, WS, schedule=MONDAY, by="U1")
+    theirs = subscribe(store, OTHER, schedule=FRIDAY, by="U2")
+    grid = subscribe(store, GRID, schedule=FRIDAY, by="U3")
+    assert len({mine.id, theirs.id, grid.id}) == 3
+    assert (mine.workspace, theirs.workspace, grid.workspace) == (WS, OTHER, GRID)
+    assert store.workspace(WS).subscription("CSHARED").schedule == MONDAY
+    assert store.workspace(OTHER).subscription("CSHARED").subscribed_by == "U2"
+    assert store.workspace(GRID).subscription("CSHARED").subscribed_by == "U3"
+    assert mine.rotation_seed != theirs.rotation_seed
+    # the scheduler sees all three, each with its workspace
+    assert {(s.id, s.workspace) for s in store.subscriptions()} == {
+        (mine.id, WS),
         (theirs.id, OTHER),
+        (grid.id, GRID),
+    }
+
+
+def test_a_workspace_never_changes_or_reads_another_ones_rows(store):
+    mine = subscribe(store, WS)
+    assert store.workspace(OTHER).subscription("CSHARED") is None
+    assert store.workspace(OTHER).subscriptions(receiving_only=False) == []
+    assert store.workspace(OTHER).unsubscribe(channel_id="CSHARED", now=T0) is False
+    assert store.workspace(WS).subscription("CSHARED").active
+    deliver(store, mine)
+    assert store.workspace(OTHER).deliveries(subscription_id=mine.id) == []
+    assert [d.slot_key for d in store.workspace(WS).deliveries(subscription_id=mine.id)] == [
+        "2026-W02"
     ]
 
 
-def test_subscribing_again_changes_only_the_own_workspace(store, two):
-    mine, theirs = two
-    again = _subscribe(store, ONE, FRIDAY_10, "U3")
-    assert again.id == mine.id and again.subscribed_by == "U3"
-    assert store.workspace(OTHER).subscription("CSHARED") == theirs
-
-
-def test_unsubscribing_ends_only_the_own_workspace(store, two):
-    _, theirs = two
-    assert store.workspace(ONE).unsubscribe(channel_id="CSHARED", now=T0)
-    assert not store.workspace(ONE).subscription("CSHARED").active
-    assert store.workspace(OTHER).subscription("CSHARED") == theirs
-    assert not store.workspace(GRID).unsubscribe(channel_id="CSHARED", now=T0)
-
-
-def test_a_workspace_cannot_read_another_workspaces_ledger(store, two):
-    mine, theirs = two
-    assert [d.tip_id for d in store.workspace(ONE).deliveries(mine.id)] == ["tip-a"]
-    assert store.workspace(ONE).deliveries(theirs.id) == []
-    assert store.workspace(OTHER).deliveries(mine.id) == []
-
-
-def test_votes_and_stats_are_per_workspace(store, two):
-    assert [(s.tip_id, s.deliveries, s.useful, s.not_for_me) for s in _stats(store, ONE)] == [
-        ("tip-a", 1, 1, 0)
-    ]
-    assert [(s.tip_id, s.deliveries, s.useful, s.not_for_me) for s in _stats(store, OTHER)] == [
-        ("tip-a", 0, 0, 1),
-        ("tip-b", 1, 0, 0),
-    ]
-    # The same person's vote on the same tip in another workspace is another vote.
-    before = store.workspace(OTHER).record_vote(
-        user_id="U1", tip_id="tip-a", vote=Vote.USEFUL, channel_id=None, now=T0
+def test_votes_and_stats_are_per_workspace(store):
+    mine, theirs = subscribe(store, WS), subscribe(store, OTHER)
+    deliver(store, mine)
+    deliver(store, theirs)
+    deliver(store, theirs, key="2026-W03")
+    ws, other = store.workspace(WS), store.workspace(OTHER)
+    assert (
+        ws.record_vote(user_id="U9", tip_id="tip-a", vote=Vote.USEFUL, channel_id=None, now=T0)
+        is None
     )
-    assert before is Vote.NOT_FOR_ME
-    assert [s.useful for s in _stats(store, ONE)] == [1]
-    assert _stats(store, GRID) == []
+    # the same user id in the other workspace is someone else (or the same person, apart)
+    assert (
+        other.record_vote(
+            user_id="U9", tip_id="tip-a", vote=Vote.NOT_FOR_ME, channel_id=None, now=T0
+        )
+        is None
+    )
+    assert [(s.deliveries, s.useful, s.not_for_me) for s in ws.tip_stats()] == [(1, 1, 0)]
+    assert [(s.deliveries, s.useful, s.not_for_me) for s in other.tip_stats()] == [(2, 0, 1)]
 
 
-def _stats(store: SqlStore, workspace: Workspace):
-    return sorted(store.workspace(workspace).tip_stats(), key=lambda s: s.tip_id)
+def test_deleting_a_workspace_deletes_its_rows_and_only_its_rows(store):
+    mine, theirs = subscribe(store, WS), subscribe(store, OTHER)
+    for sub in (mine, theirs):
+        deliver(store, sub)
+        store.workspace(sub.workspace).record_vote(
+            user_id="U9", tip_id="tip-a", vote=Vote.USEFUL, channel_id=None, now=T0
+        )
 
-
-def test_deleting_a_workspace_deletes_its_rows_only(store, two):
-    mine, theirs = two
     store.delete_workspace(OTHER)
+
     assert store.workspace(OTHER).subscriptions(receiving_only=False) == []
     assert store.workspace(OTHER).tip_stats() == []
+    assert [s.id for s in store.subscriptions()] == [mine.id]
     assert store.deliveries(subscription_id=theirs.id) == []
-    assert [s.id for s in store.all_subscriptions()] == [mine.id]
-    assert [d.tip_id for d in store.deliveries(subscription_id=mine.id)] == ["tip-a"]
-    assert store.rotation_position(mine.id).delivered_this_round == {"tip-a"}
-    assert [(s.tip_id, s.useful) for s in _stats(store, ONE)] == [("tip-a", 1)]
     with store.engine.connect() as connection:
-        from sqlalchemy import text
+        for table, column in (("rotations", "subscription_id"), ("deliveries", "subscription_id")):
+            left = connection.execute(text(f"SELECT {column} FROM {table}")).scalars().all()
+            assert left == [mine.id], table
+        assert connection.execute(text("SELECT team_id FROM votes")).scalars().all() == ["T1"]
+    (stats,) = store.workspace(WS).tip_stats()
+    assert (stats.deliveries, stats.useful) == (1, 1)
+    assert store.rotation_position(mine.id).delivered_this_round == {"tip-a"}
 
-        rotations = connection.execute(text("SELECT subscription_id FROM rotations")).all()
-    assert [r.subscription_id for r in rotations] == [mine.id]
 
-
-def test_a_reinstall_after_deletion_starts_fresh(store, two):
-    _, theirs = two
+def test_a_reinstalled_workspace_starts_fresh(store):
+    old = subscribe(store, OTHER)
+    deliver(store, old)
     store.delete_workspace(OTHER)
-    fresh = _subscribe(store, OTHER, MONDAY_9, "U5")
-    assert fresh.rotation_seed != theirs.rotation_seed  # (SQLite may reuse the id)
-    assert store.workspace(OTHER).deliveries(fresh.id) == []
-    assert store.rotation_position(fresh.id).delivered_this_round == frozenset()
+    again = subscribe(store, OTHER)  # SQLite may hand out the same id again
+    assert again.rotation_seed != old.rotation_seed
+    assert store.rotation_position(again.id).delivered_this_round == frozenset()
+    assert store.workspace(OTHER).deliveries(subscription_id=again.id) == []
 
 
-def test_deleting_a_workspace_without_rows_is_harmless(store, two):
-    store.delete_workspace(GRID)
-    assert len(store.all_subscriptions()) == 2
+@pytest.mark.parametrize("nobody", [Workspace(team_id=""), Workspace(team_id="T404")])
+def test_deleting_a_workspace_without_rows_is_harmless(store, nobody):
+    mine = subscribe(store, WS)
+    store.delete_workspace(nobody)
+    assert [s.id for s in store.subscriptions()] == [mine.id]
 
 
-def test_the_placeholder_cannot_adopt_its_own_rows(store):
-    with pytest.raises(ValueError):
-        store.adopt_placeholder_rows(PLACEHOLDER)
+def test_deleting_an_org_wide_install_deletes_every_workspace_of_its_enterprise(store):
+    grid_a, grid_b = GRID, Workspace(team_id="T2", enterprise_id="E1")
+    elsewhere = Workspace(team_id="T3", enterprise_id="E2")
+    subs = {ws: subscribe(store, ws) for ws in (grid_a, grid_b, elsewhere, WS)}
+    for ws in subs:
+        store.workspace(ws).record_vote(
+            user_id="U9", tip_id="tip-a", vote=Vote.USEFUL, channel_id=None, now=T0
+        )
+    store.delete_workspace(Workspace(team_id="", enterprise_id="E1"))
+    assert {s.workspace for s in store.subscriptions()} == {elsewhere, WS}
+    assert store.workspace(grid_a).tip_stats() == store.workspace(grid_b).tip_stats() == []
+    assert store.workspace(elsewhere).tip_stats() != []

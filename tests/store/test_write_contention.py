@@ -14,19 +14,19 @@ import pytest
 from bot.store import StoreUnavailable, Vote, open_store
 from bot.store.sql.engine import SQLITE_BUSY_TIMEOUT_SECONDS
 from tests.support.databases import hold_sqlite_write_lock
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 
 T0 = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
 
 
 def vote(store, user: str = "U1"):
-    return store.workspace(ONE).record_vote(
+    return store.workspace(WS).record_vote(
         user_id=user, tip_id="tip-a", vote=Vote.USEFUL, channel_id="C1", now=T0
     )
 
 
 def useful_votes(store) -> int:
-    return sum(s.useful for s in store.workspace(ONE).tip_stats())
+    return sum(s.useful for s in store.workspace(WS).tip_stats())
 
 
 def test_a_vote_waits_for_a_writer_that_finishes_within_the_deadline(tmp_path: Path):

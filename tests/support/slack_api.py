@@ -271,7 +271,22 @@ class FakeSlackApi(OAuthWorkspaces):
         default = _DEFAULTS.get(method)
         if default is None:
             return 200, {}, {"ok": False, "error": "unknown_method"}
-        return 200, {}, default(self, params)
+        answer = default(self, params)
+        if method == "chat.postMessage" and answer.get("ok"):
+            self._written_by_installed_bot(_bearer(headers, params), answer)
+        return 200, {}, answer
+
+    def _written_by_installed_bot(self, token: str, answer: dict[str, Any]) -> None:
+        """A post made with a workspace's installed token is by that workspace's bot."""
+        team_id = self.team_of_token(token)
+        if team_id is None:
+            return
+        team = self.team(team_id)
+        with self._lock:
+            for message in self._channel(str(answer["channel"])).messages:
+                if message["ts"] == answer["ts"]:
+                    message.update(user=team.bot_user_id, bot_id=team.bot_id)
+        answer["message"].update(user=team.bot_user_id, bot_id=team.bot_id)
 
     def _auth_error(
         self, headers: dict[str, str], params: dict[str, Any], method: str = ""

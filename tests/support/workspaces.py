@@ -1,13 +1,9 @@
-"""The workspaces tests use: the stand-in Slack API's own team (tests/support/slack_api.py
-TEAM_ID, the team of signed requests by default) and a second one."""
+"""The workspaces tests use: T1 is the stand-in Slack's own (signed requests and
+auth.test say T1 unless told otherwise); T2 another, for keeping the two apart."""
 
 from __future__ import annotations
 
 from bot.core.workspace import Workspace
 
-ONE = Workspace("T1")  # the stand-in's team: one-workspace mode's, from auth.test
-OTHER = Workspace("T2")
-
-# What a one-workspace app calls at start: Bolt checks its token, and pmtip asks which
-# team it serves (bot.slack.workspace.OwnWorkspace).
-STARTUP_CALLS = ["auth.test", "auth.test"]
+WS = Workspace(team_id="T1")
+OTHER = Workspace(team_id="T2")

@@ -19,7 +19,7 @@ from bot.weekly.report import DeliveryReport
 from tests.support.app_server import TIPS_PATH
 from tests.support.slack_api import FakeSlackApi
 from tests.support.slack_validation import assert_valid_message
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 
 CATALOGUE, _PROBLEMS = read_catalogue(TIPS_PATH)
 assert CATALOGUE is not None, _PROBLEMS
@@ -43,7 +43,7 @@ def subscribe_all(
     now: datetime = SUBSCRIBED_AT,
 ) -> list[Subscription]:
     return [
-        store.workspace(ONE).subscribe(
+        store.workspace(WS).subscribe(
             channel_id=channel, schedule=schedule, topics=topics, subscribed_by="UADMIN", now=now
         )
         for channel in channels
@@ -78,7 +78,7 @@ def weekly_posts(api: FakeSlackApi, channel: str) -> list[dict[str, Any]]:
 
 def assert_ledger_agrees_with_slack(store: SqlStore, api: FakeSlackApi) -> None:
     """Each posted ledger row is a message Slack holds; each weekly message is in the ledger."""
-    for sub in store.all_subscriptions(receiving_only=False):
+    for sub in store.subscriptions(receiving_only=False):
         rows = store.deliveries(subscription_id=sub.id)
         assert not [r for r in rows if r.state is DeliveryState.CLAIMED], sub.channel_id
         in_ledger = {(r.slot_key, r.message_ts) for r in rows if r.state is DeliveryState.POSTED}

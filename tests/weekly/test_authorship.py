@@ -17,7 +17,7 @@ from bot.store.sql import SqlStore
 from bot.weekly.ticker import WeeklyTicker
 from tests.support.app_server import TIPS_PATH
 from tests.support.slack_api import BOT_ID, BOT_USER_ID, FakeSlackApi
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 from tests.weekly.helpers import (
     CATALOGUE,
     FAST,
@@ -119,7 +119,7 @@ def test_after_a_5xx_a_lookalike_is_not_taken_for_the_post(store, client, slack_
 
 
 def assert_ledger_agrees_with_slack_for_our_posts(store: SqlStore, api: FakeSlackApi) -> None:
-    for sub in store.all_subscriptions(receiving_only=False):
+    for sub in store.subscriptions(receiving_only=False):
         posted = {
             r.message_ts
             for r in store.deliveries(subscription_id=sub.id)
@@ -209,7 +209,7 @@ def test_a_failed_auth_test_is_asked_again_after_a_minute_not_on_every_message(c
     assert len(slack_api.calls("auth.test")) == 1
     auth_test_broken.clear()
     clock[0] += ASK_AGAIN_AFTER_SECONDS
-    assert identity.get() == Identity(bot_id=BOT_ID, app_id=None, team_id=ONE.team_id)
+    assert identity.get() == Identity(bot_id=BOT_ID, app_id=None, workspace=WS)
     assert identity.get() is identity.get()
     assert len(slack_api.calls("auth.test")) == 2
 

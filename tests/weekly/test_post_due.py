@@ -14,7 +14,7 @@ from bot.core.delivery_rules import EVENT_TYPE
 from bot.core.schedule import WeeklySchedule
 from bot.store import DeliveryState, open_store
 from bot.weekly.post_due import post_now
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 from tests.weekly.helpers import (
     CATALOGUE,
     FAST,
@@ -309,7 +309,7 @@ def test_post_now_into_an_unusable_channel_pauses_and_says_why(store, client, sl
         policy=FAST,
     )
     assert not result.posted and result.message == code
-    assert store.workspace(ONE).subscription("C1").paused_reason == code
+    assert store.workspace(WS).subscription("C1").paused_reason == code
 
 
 def test_a_week_refused_to_post_now_is_owed_again_after_subscribing_again(store, client, slack_api):
@@ -321,7 +321,7 @@ def test_a_week_refused_to_post_now_is_owed_again_after_subscribing_again(store,
     )
     assert (
         not refused.posted
-        and store.workspace(ONE).subscription("C1").paused_reason == "not_in_channel"
+        and store.workspace(WS).subscription("C1").paused_reason == "not_in_channel"
     )
     assert run(store, client, MONDAY_SLOT).posted == []  # paused: nothing owed
 

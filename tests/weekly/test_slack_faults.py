@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot.core.delivery_rules import DeliveryPolicy
 from bot.store import DeliveryState
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 from tests.weekly.helpers import (
     FAST,
     MONDAY_SLOT,
@@ -148,7 +148,7 @@ def test_an_unusable_channel_pauses_its_subscription_and_the_run_goes_on(
     report = run(store, client, MONDAY_SLOT)
     assert sorted(o.channel_id for o in report.posted) == ["C0", "C2"]
     assert [(o.channel_id, o.detail) for o in report.paused] == [("C1", code)]
-    paused = store.workspace(ONE).subscription("C1")
+    paused = store.workspace(WS).subscription("C1")
     assert paused.paused_reason == code and not paused.receiving
     (row,) = store.deliveries(subscription_id=paused.id)
     assert (row.state, row.reason) == (DeliveryState.FAILED, code)
@@ -165,7 +165,7 @@ def test_another_slack_error_releases_the_slot_and_the_others_post(store, client
     assert sorted(o.channel_id for o in report.posted) == ["C0", "C2"]
     assert [(o.channel_id, o.detail) for o in report.failed] == [("C1", "restricted_action")]
     assert store.deliveries(subscription_id=sub.id) == []
-    assert store.workspace(ONE).subscription("C1").receiving
+    assert store.workspace(WS).subscription("C1").receiving
 
 
 def test_a_revoked_token_stops_the_run_and_leaves_every_slot_open(store, client, slack_api):

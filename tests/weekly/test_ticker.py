@@ -19,7 +19,7 @@ from bot.core.schedule import EARLIEST_INSTANT, LATEST_INSTANT, WeeklySchedule
 from bot.store import StoreUnavailable, open_store
 from bot.weekly.ticker import WeeklyTicker, start_background, stop
 from tests.support.app_server import TIPS_PATH
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 from tests.weekly.helpers import FAST, MONDAY_SLOT, subscribe_all, weekly_posts
 from tests.weekly.test_races import bot_env
 
@@ -103,13 +103,13 @@ def test_a_cancelled_run_releases_what_it_did_not_post(store, client, slack_api)
     runner = threading.Thread(target=ticker.tick)
     runner.start()
     deadline = time.monotonic() + 5
-    while not any(store.deliveries(subscription_id=s.id) for s in store.all_subscriptions()):
+    while not any(store.deliveries(subscription_id=s.id) for s in store.subscriptions()):
         assert time.monotonic() < deadline
         time.sleep(0.01)
     ticker.cancel.set()  # ...and SIGTERM arrives meanwhile
     runner.join(timeout=10)
     posted = sum(len(weekly_posts(slack_api, f"C{n}")) for n in range(5))
-    claimed = [d for s in store.all_subscriptions() for d in store.deliveries(subscription_id=s.id)]
+    claimed = [d for s in store.subscriptions() for d in store.deliveries(subscription_id=s.id)]
     assert posted == 1
     assert len(claimed) == posted  # nothing left claimed: released or posted
 
@@ -161,7 +161,7 @@ def test_post_due_prints_what_it_posted_and_skipped(database_url, slack_api, tmp
     store = open_store(database_url)
     subscribe_all(store, ["C1", "C2"])
     store.pause(
-        subscription_id=store.workspace(ONE).subscription("C2").id,
+        subscription_id=store.workspace(WS).subscription("C2").id,
         reason="is_archived",
         now=MONDAY_SLOT,
     )
@@ -190,7 +190,7 @@ def test_post_due_works_at_the_first_and_last_instant_it_accepts(
 ):
     store = open_store(database_url)
     schedule = WeeklySchedule(day=edge.weekday(), at=edge.time(), timezone="UTC")
-    store.workspace(ONE).subscribe(
+    store.workspace(WS).subscribe(
         channel_id="C1",
         schedule=schedule,
         topics=(),

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from bot.store import DeliveryState
 from tests.support.databases import corrupt_subscription
-from tests.support.workspaces import ONE
+from tests.support.workspaces import WS
 from tests.weekly.helpers import (
     CATALOGUE,
     FAST,
@@ -33,7 +33,7 @@ def test_the_other_channels_are_posted_and_the_bad_one_is_left_alone(store, clie
 
     assert sorted(o.channel_id for o in report.posted) == ["C1", "C3"]
     assert weekly_posts(slack_api, "CBAD") == []
-    assert "Mars/Olympus" in store.workspace(ONE).subscription("CBAD").paused_reason
+    assert "Mars/Olympus" in store.workspace(WS).subscription("CBAD").paused_reason
     next_week = run(store, client, MONDAY_SLOT + timedelta(days=7))
     assert sorted(o.channel_id for o in next_week.posted) == ["C1", "C3"]
 
@@ -79,7 +79,7 @@ def test_post_due_posts_to_the_others_exits_0_and_logs_the_bad_row_once(
     assert later.returncode == 0 and "CBAD" not in later.stderr  # logged once, not per run
     rows = [
         r.state
-        for s in store.all_subscriptions(receiving_only=False)
+        for s in store.subscriptions(receiving_only=False)
         for r in store.deliveries(subscription_id=s.id)
     ]
     assert rows.count(DeliveryState.POSTED) == 4

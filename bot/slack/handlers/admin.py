@@ -27,7 +27,7 @@ from bot.slack.handlers.refusal import refuse
 from bot.slack.handlers.subscriptions import next_post_of
 from bot.slack.payloads import SlashCommand
 from bot.slack.users import Users
-from bot.store.base import Subscription, Workspaces, WorkspaceStore
+from bot.store.base import Store, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ PostNow = Callable[[Subscription, datetime], PostNowResult]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Admin:
-    store: Workspaces  # each command reaches its own workspace's rows only
+    store: Store
     catalogue: CatalogueSource
     users: Users
     post_this_week: PostNow
@@ -48,8 +48,7 @@ class Admin:
         user_id, channel_id = request.user_id, request.channel_id
         if not self.users.is_admin(user_id):
             return refuse(self.users, user_id=user_id, action="post now")
-        rows = self.store.workspace(request.workspace)
-        sub = rows.subscription(channel_id)
+        sub = self.store.workspace(request.workspace).subscription(channel_id)
         if sub is None or not sub.active:
             return not_subscribed()
         now = self.now()
@@ -65,35 +64,34 @@ class Admin:
         result = self.post_this_week(sub, now)
         log.info("%s ran post-now in %s: %s", user_id, channel_id, result.message)
         if not result.posted:
-            after = self._what_comes_next(rows, sub, now)
+            after = self._what_comes_next(sub, now)
             return blocks.notice(f"Nothing posted: {blocks.escape(result.message)} {after}")
         tip_id = result.outcome.tip_id if result.outcome else None
         tip = self.catalogue.current().tip(tip_id or "")
         return post_now_done(
             title=tip.title if tip else "the next tip",
-            next_slot=self._next_post_of(rows, sub, now),
+            next_slot=self._next_post_of(sub, now),
             timezone=sub.schedule.timezone,
             now=now,
         )
 
-    def _what_comes_next(self, rows: WorkspaceStore, sub: Subscription, now: datetime) -> str:
+    def _what_comes_next(self, sub: Subscription, now: datetime) -> str:
         """The next post, or, if the attempt just paused the channel, why none will come."""
-        current = rows.subscription(sub.channel_id)
+        current = self.store.workspace(sub.workspace).subscription(sub.channel_id)
         if current is not None and current.paused_reason:
             return pause_line(current.paused_reason)
         if current is None or current.schedule is None or not current.receiving:
             return ""  # unsubscribed meanwhile
-        slot = self._next_post_of(rows, current, now)
-        return next_post_line(slot, current.schedule.timezone, now=now)
+        return next_post_line(self._next_post_of(current, now), current.schedule.timezone, now=now)
 
-    def _next_post_of(self, rows: WorkspaceStore, sub: Subscription, now: datetime) -> Slot:
-        return next_post_of(rows, sub, now=now, catchup_hours=self.catchup_hours)
+    def _next_post_of(self, sub: Subscription, now: datetime) -> Slot:
+        store = self.store.workspace(sub.workspace)
+        return next_post_of(store, sub, now=now, catchup_hours=self.catchup_hours)
 
     def stats(self, command: grammar.Stats, request: SlashCommand) -> Message:
         if not self.users.is_admin(request.user_id):
             return refuse(self.users, user_id=request.user_id, action="see the stats")
-        tallies = self.store.workspace(request.workspace).tip_stats()
-        return stats(self.catalogue.current(), tallies)
+        return stats(self.catalogue.current(), self.store.workspace(request.workspace).tip_stats())
 
     def reload(self, command: grammar.Reload, request: SlashCommand) -> Message:
         user_id = request.user_id

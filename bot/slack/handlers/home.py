@@ -16,12 +16,11 @@ from bot.catalogue.source import CatalogueSource
 from bot.core.feedback import TipStats
 from bot.core.render.home import CatalogueStatus, ChannelPost, home_view
 from bot.core.render.weekly import describe_schedule
-from bot.core.workspace import Workspace
 from bot.slack.handlers.subscriptions import next_post_of
 from bot.slack.limits import USERS_CONVERSATIONS_PAGE
 from bot.slack.paging import pages
 from bot.slack.users import Users
-from bot.store.base import Workspaces, WorkspaceStore
+from bot.store.base import Store, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -30,21 +29,20 @@ MEMBERSHIP_PAGES_MAX = 5  # users.conversations pages read per Home view, at mos
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HomeTab:
-    store: Workspaces  # each person sees their own workspace's rows only
+    store: Store
     catalogue: CatalogueSource
     users: Users
     client: WebClient
     now: Callable[[], datetime]
     catchup_hours: float
 
-    def publish(self, user_id: str, workspace: Workspace) -> None:
+    def publish(self, user_id: str, *, workspace: Workspace) -> None:
         is_admin = self.users.is_admin(user_id)
-        rows = self.store.workspace(workspace)
         view = home_view(
             catalogue=self.catalogue.current(),
-            channels=self._channels_of(rows, user_id, now=self.now()),
+            channels=self._channels_of(user_id, workspace, now=self.now()),
             status=self._catalogue_status() if is_admin else None,
-            tallies=self._tallies(rows) if is_admin else None,
+            tallies=self._tallies(workspace) if is_admin else None,
         )
         try:
             self.client.views_publish(user_id=user_id, view=view)
@@ -66,19 +64,21 @@ class HomeTab:
             rejected_problems_left_out=rejected.problems_left_out if rejected else 0,
         )
 
-    def _tallies(self, rows: WorkspaceStore) -> list[TipStats] | None:
+    def _tallies(self, workspace: Workspace) -> list[TipStats] | None:
         try:
-            return rows.tip_stats()
+            return self.store.workspace(workspace).tip_stats()
         except Exception:  # the Home tab shows what it can; the store's trouble is logged
             log.exception("reading the stats for the Home tab failed")
             return None
 
     def _channels_of(
-        self, rows: WorkspaceStore, user_id: str, *, now: datetime
+        self, user_id: str, workspace: Workspace, *, now: datetime
     ) -> list[ChannelPost] | None:
-        """The subscribed channels the person is in, with their next post; None if unknown."""
+        """The workspace's subscribed channels the person is in, with their next post;
+        None if unknown."""
+        store = self.store.workspace(workspace)
         try:
-            subscriptions = {s.channel_id: s for s in rows.subscriptions()}
+            subscriptions = {s.channel_id: s for s in store.subscriptions()}
             if not subscriptions:
                 return []
             posts = []
@@ -86,7 +86,7 @@ class HomeTab:
                 sub = subscriptions[channel_id]
                 if sub.schedule is None:  # pragma: no cover - subscriptions() gives receiving ones
                     continue
-                slot = next_post_of(rows, sub, now=now, catchup_hours=self.catchup_hours)
+                slot = next_post_of(store, sub, now=now, catchup_hours=self.catchup_hours)
                 posts.append(
                     ChannelPost(
                         channel_id=channel_id,

@@ -28,7 +28,7 @@ from bot.core.schedule import Slot, WeeklySchedule
 from bot.slack.handlers.refusal import refuse
 from bot.slack.payloads import SlashCommand
 from bot.slack.users import Users
-from bot.store.base import DeliveryState, Subscription, Workspaces, WorkspaceStore
+from bot.store.base import DeliveryState, Store, Subscription, WorkspaceStore
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +55,13 @@ def next_post_of(
         now=now,
         catchup_hours=catchup_hours,
         active_since=sub.active_since,
-        ledger={d.slot_key: d for d in store.deliveries(sub.id)},
+        ledger={d.slot_key: d for d in store.deliveries(subscription_id=sub.id)},
     )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Subscriptions:
-    store: Workspaces  # each command reaches its own workspace's rows only
+    store: Store
     catalogue: CatalogueSource
     users: Users
     client: WebClient
@@ -88,16 +88,22 @@ class Subscriptions:
             timezone=command.timezone or self._timezone_of(user_id),
         )
         now = self.now()
-        rows = self.store.workspace(request.workspace)
-        changed = rows.subscription(channel_id) is not None
-        sub = rows.subscribe(
+        store = self.store.workspace(request.workspace)
+        changed = store.subscription(channel_id) is not None
+        sub = store.subscribe(
             channel_id=channel_id, schedule=schedule, topics=topics, subscribed_by=user_id, now=now
         )
-        log.info("%s subscribed %s: %s", user_id, channel_id, describe_schedule(schedule))
+        log.info(
+            "%s subscribed %s (workspace %s): %s",
+            user_id,
+            channel_id,
+            request.workspace,
+            describe_schedule(schedule),
+        )
         return subscribed(
             schedule=schedule,
             topics=topics,
-            next_slot=self._next_post_of(rows, sub, now),
+            next_slot=self.next_post_of(sub, now),
             now=now,
             changed=changed,
             joined=joined,
@@ -107,30 +113,36 @@ class Subscriptions:
         user_id, channel_id = request.user_id, request.channel_id
         if not self._may_manage(user_id):
             return refuse(self.users, user_id=user_id, action="unsubscribe a channel")
-        rows = self.store.workspace(request.workspace)
-        ended = rows.unsubscribe(channel_id=channel_id, now=self.now())
+        ended = self.store.workspace(request.workspace).unsubscribe(
+            channel_id=channel_id, now=self.now()
+        )
         if ended:
-            log.info("%s unsubscribed %s", user_id, channel_id)
+            log.info("%s unsubscribed %s (workspace %s)", user_id, channel_id, request.workspace)
         return unsubscribed(was_subscribed=ended)
 
     def show_schedule(self, command: grammar.ShowSchedule, request: SlashCommand) -> Message:
-        rows = self.store.workspace(request.workspace)
-        sub = rows.subscription(request.channel_id)
+        store = self.store.workspace(request.workspace)
+        sub = store.subscription(request.channel_id)
         if sub is None or not sub.active:
             return not_subscribed()
         now = self.now()
-        posted = [d.updated_at for d in rows.deliveries(sub.id) if d.state is DeliveryState.POSTED]
+        posted = [
+            d.updated_at
+            for d in store.deliveries(subscription_id=sub.id)
+            if d.state is DeliveryState.POSTED
+        ]
         return schedule_status(
             schedule=sub.schedule,
             topics=sub.topics,
-            next_slot=self._next_post_of(rows, sub, now) if sub.receiving else None,
+            next_slot=self.next_post_of(sub, now) if sub.receiving else None,
             paused_reason=sub.paused_reason,
             last_posted=max(posted, default=None),
             now=now,
         )
 
-    def _next_post_of(self, rows: WorkspaceStore, sub: Subscription, now: datetime) -> Slot:
-        return next_post_of(rows, sub, now=now, catchup_hours=self.defaults.catchup_hours)
+    def next_post_of(self, sub: Subscription, now: datetime) -> Slot:
+        store = self.store.workspace(sub.workspace)
+        return next_post_of(store, sub, now=now, catchup_hours=self.defaults.catchup_hours)
 
     def _topics(self, words: tuple[str, ...]) -> tuple[list[str], list[str]]:
         """(the topic slugs named, the words that name no topic)."""

@@ -16,9 +16,8 @@ from bot.catalogue.source import CatalogueSource
 from bot.core import grammar, replies
 from bot.core.render import blocks
 from bot.core.render.tips import shared_tip, tip_reply
-from bot.slack.payloads import BlockAction
+from bot.slack.payloads import BlockAction, workspace_of
 from bot.slack.recent import RecentTips
-from bot.slack.workspace import RequestWorkspace, from_context
 
 RETIRED = "That tip has been retired from the catalogue."
 # `pmtip_topic.<n>`: one listener for every topic a no-match reply offers.
@@ -26,28 +25,20 @@ TOPIC_BUTTON = re.compile(rf"^{re.escape(blocks.TOPIC)}\.\d+$")
 
 
 def tip_buttons(
-    *,
-    catalogue: CatalogueSource,
-    recent: RecentTips,
-    rng: random.Random,
-    workspace_of: RequestWorkspace,
+    *, catalogue: CatalogueSource, recent: RecentTips, rng: random.Random
 ) -> dict[str, Callable[..., None]]:
     """The listeners of these buttons, by their names in bot.slack.routes.Listeners."""
     return {
         "share": share_listener(catalogue=catalogue),
-        "another": another_listener(
-            catalogue=catalogue, recent=recent, rng=rng, workspace_of=workspace_of
-        ),
+        "another": another_listener(catalogue=catalogue, recent=recent, rng=rng),
         "show": show_listener(catalogue=catalogue),
-        "topic": topic_listener(
-            catalogue=catalogue, recent=recent, rng=rng, workspace_of=workspace_of
-        ),
+        "topic": topic_listener(catalogue=catalogue, recent=recent, rng=rng),
     }
 
 
 def share_listener(*, catalogue: CatalogueSource) -> Callable[..., None]:
-    def share(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        click = BlockAction.parse(body, workspace=from_context(context))
+    def share(body: dict[str, Any], respond: Respond) -> None:
+        click = BlockAction.parse(body)
         tip = catalogue.current().tip(click.value)
         if tip is None:
             message = blocks.notice(RETIRED)
@@ -65,17 +56,13 @@ def share_listener(*, catalogue: CatalogueSource) -> Callable[..., None]:
 
 
 def another_listener(
-    *,
-    catalogue: CatalogueSource,
-    recent: RecentTips,
-    rng: random.Random,
-    workspace_of: RequestWorkspace,
+    *, catalogue: CatalogueSource, recent: RecentTips, rng: random.Random
 ) -> Callable[..., None]:
     def another(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        click = BlockAction.parse(body, workspace=workspace_of(context))
+        click = BlockAction.parse(body)
         reply = replies.another_tip(catalogue.current(), click.value, rng=rng)
         if reply.tip is not None:
-            recent.remember(click.workspace, click.user_id, reply.tip.topic, reply.tip.id)
+            recent.remember(workspace_of(context), click.user_id, reply.tip.topic, reply.tip.id)
         # On an ephemeral reply, swap the tip in place; under a channel post (the
         # weekly insight), answer the person who clicked, privately.
         respond(
@@ -88,8 +75,8 @@ def another_listener(
 
 
 def show_listener(*, catalogue: CatalogueSource) -> Callable[..., None]:
-    def show(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        click = BlockAction.parse(body, workspace=from_context(context))
+    def show(body: dict[str, Any], respond: Respond) -> None:
+        click = BlockAction.parse(body)
         tip = catalogue.current().tip(click.value)
         message = tip_reply(tip) if tip else blocks.notice(RETIRED)
         respond(
@@ -100,24 +87,20 @@ def show_listener(*, catalogue: CatalogueSource) -> Callable[..., None]:
 
 
 def topic_listener(
-    *,
-    catalogue: CatalogueSource,
-    recent: RecentTips,
-    rng: random.Random,
-    workspace_of: RequestWorkspace,
+    *, catalogue: CatalogueSource, recent: RecentTips, rng: random.Random
 ) -> Callable[..., None]:
     def open_topic(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        click = BlockAction.parse(body, workspace=workspace_of(context))
-        slug = click.value
+        click = BlockAction.parse(body)
+        slug, workspace = click.value, workspace_of(context)
         # As `/pmtip <slug>` answers it; a topic gone since says so, with suggestions.
         reply = replies.answer(
             catalogue.current(),
             grammar.Lookup(slug),
-            last_tip_id=recent.last(click.workspace, click.user_id, slug),
+            last_tip_id=recent.last(workspace, click.user_id, slug),
             rng=rng,
         )
         if reply.tip is not None:
-            recent.remember(click.workspace, click.user_id, slug, reply.tip.id)
+            recent.remember(workspace, click.user_id, slug, reply.tip.id)
         respond(
             replace_original=click.is_ephemeral,
             response_type="ephemeral",

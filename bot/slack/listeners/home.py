@@ -22,48 +22,42 @@ from bot.core import grammar, replies
 from bot.core.render.blocks import HOME_TOPIC
 from bot.core.render.tips import topic_tip
 from bot.slack.handlers.home import HomeTab
-from bot.slack.payloads import BlockAction, HomeOpened
+from bot.slack.payloads import BlockAction, HomeOpened, workspace_of
 from bot.slack.recent import RecentTips
-from bot.slack.workspace import RequestWorkspace
 
 log = logging.getLogger(__name__)
 
 TOPIC_BUTTON = re.compile(rf"^{re.escape(HOME_TOPIC)}(\.\d+)?$")
 
 
-def home_opened_listener(*, home: HomeTab, workspace_of: RequestWorkspace) -> Callable[..., None]:
+def home_opened_listener(*, home: HomeTab) -> Callable[..., None]:
     def home_opened(event: dict[str, Any], context: BoltContext) -> None:
-        opened = HomeOpened.parse(event, workspace=workspace_of(context))
+        opened = HomeOpened.parse(event)
         if opened.tab != "home":
             return  # the Messages tab fires the same event
         if opened.user_id:
-            home.publish(opened.user_id, opened.workspace)
+            home.publish(opened.user_id, workspace=workspace_of(context))
 
     return home_opened
 
 
 def topic_button_listener(
-    *,
-    catalogue: CatalogueSource,
-    recent: RecentTips,
-    rng: random.Random,
-    client: WebClient,
-    workspace_of: RequestWorkspace,
+    *, catalogue: CatalogueSource, recent: RecentTips, rng: random.Random, client: WebClient
 ) -> Callable[..., None]:
     def send_topic_tip(body: dict[str, Any], context: BoltContext) -> None:
-        click = BlockAction.parse(body, workspace=workspace_of(context))
-        user_id, slug = click.user_id, click.value
+        click = BlockAction.parse(body)
+        user_id, slug, workspace = click.user_id, click.value, workspace_of(context)
         if not user_id:
             return
         reply = replies.answer(
             catalogue.current(),
             grammar.Lookup(slug),
-            last_tip_id=recent.last(click.workspace, user_id, slug),
+            last_tip_id=recent.last(workspace, user_id, slug),
             rng=rng,
         )
         message = reply.message
         if reply.tip is not None:
-            recent.remember(click.workspace, user_id, slug, reply.tip.id)
+            recent.remember(workspace, user_id, slug, reply.tip.id)
             message = topic_tip(reply.tip)
         try:
             client.chat_postMessage(channel=user_id, **message.as_kwargs())

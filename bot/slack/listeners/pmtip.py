@@ -20,8 +20,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from bot.core import grammar
 from bot.core.render import blocks
 from bot.slack.commands import AfterAck, Route
-from bot.slack.payloads import SlashCommand
-from bot.slack.workspace import RequestWorkspace
+from bot.slack.payloads import SlashCommand, workspace_of
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +30,7 @@ SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
 Router = Callable[[grammar.Command], Route]
 
 
-def pmtip_listener(
-    *, route: Router, background: Executor, workspace_of: RequestWorkspace
-) -> Callable[..., None]:
+def pmtip_listener(*, route: Router, background: Executor) -> Callable[..., None]:
     def pmtip(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         request = SlashCommand.parse(body, workspace=workspace_of(context))
         command = grammar.parse(request.text)

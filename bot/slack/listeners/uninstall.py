@@ -17,6 +17,7 @@ from slack_bolt import BoltContext
 from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.core.workspace import Workspace
+from bot.slack.payloads import workspace_of
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,10 @@ def tokens_revoked_listener(
 def _forget(
     context: BoltContext, *, installations: InstallationStore, forget_data: Forget, why: str
 ) -> None:
-    workspace = Workspace(team_id=context.team_id or "", enterprise_id=context.enterprise_id or "")
+    workspace = workspace_of(context)
+    if context.is_enterprise_install and workspace.enterprise_id:
+        # An org-wide install ends for every workspace of the org (Store.delete_workspace).
+        workspace = Workspace(team_id="", enterprise_id=workspace.enterprise_id)
     installations.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
     forget_data(workspace)
     log.info("workspace %s %s pmtip: its installation and data are deleted", workspace, why)
-
-
-def rows_not_keyed_yet(workspace: Workspace) -> None:
-    """SEAM until the store keys its rows by workspace (Store.delete_workspace, branch mdata)."""
-    log.warning("workspace %s: its rows are not deleted yet (not keyed by workspace)", workspace)

@@ -13,23 +13,17 @@ from slack_bolt import BoltContext, Respond
 from bot.catalogue.source import CatalogueSource
 from bot.core.feedback import Vote
 from bot.core.render.weekly import vote_not_saved, vote_noted, vote_on_retired_tip
-from bot.slack.payloads import BlockAction
-from bot.slack.workspace import RequestWorkspace
-from bot.store.base import StoreError, Workspaces
+from bot.slack.payloads import BlockAction, workspace_of
+from bot.store.base import Store, StoreError
 
 log = logging.getLogger(__name__)
 
 
 def vote_listener(
-    *,
-    vote: Vote,
-    catalogue: CatalogueSource,
-    store: Workspaces,
-    workspace_of: RequestWorkspace,
-    now: Callable[[], datetime],
+    *, vote: Vote, catalogue: CatalogueSource, store: Store, now: Callable[[], datetime]
 ) -> Callable[..., None]:
     def record_vote(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        click = BlockAction.parse(body, workspace=workspace_of(context))
+        click = BlockAction.parse(body)
         if not click.user_id or not click.value:
             return
         if catalogue.current().tip(click.value) is None:
@@ -37,7 +31,7 @@ def vote_listener(
             message = vote_on_retired_tip()
         else:
             try:  # the store waits out another writer up to its deadline, then fails aloud
-                before = store.workspace(click.workspace).record_vote(
+                before = store.workspace(workspace_of(context)).record_vote(
                     user_id=click.user_id,
                     tip_id=click.value,
                     vote=vote,
@@ -55,20 +49,3 @@ def vote_listener(
         respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
 
     return record_vote
-
-
-def vote_listeners(
-    *,
-    catalogue: CatalogueSource,
-    store: Workspaces,
-    workspace_of: RequestWorkspace,
-    now: Callable[[], datetime],
-) -> dict[str, Callable[..., None]]:
-    """Both buttons' listeners, by their names in bot.slack.routes.Listeners."""
-    names = {Vote.USEFUL: "vote_useful", Vote.NOT_FOR_ME: "vote_not_for_me"}
-    return {
-        name: vote_listener(
-            vote=vote, catalogue=catalogue, store=store, workspace_of=workspace_of, now=now
-        )
-        for vote, name in names.items()
-    }

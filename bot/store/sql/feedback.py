@@ -1,4 +1,5 @@
-"""Votes on the weekly insight, and the deliveries and votes per tip, of one workspace."""
+"""Votes on the weekly insight, and the deliveries and votes per tip: each
+workspace's own (reached through its view, bot.store.sql.workspace)."""
 
 from __future__ import annotations
 
@@ -7,24 +8,37 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from bot.core.feedback import TipStats, Vote
-from bot.store.base import DeliveryState
+from bot.store.base import DeliveryState, Workspace
 from bot.store.sql.schema import deliveries, subscriptions, votes
-from bot.store.sql.transactions import Scoped, to_db
+from bot.store.sql.subscriptions import in_workspace
+from bot.store.sql.transactions import Transactions, to_db
 
 
-class SqlFeedback(Scoped):
-    def record_vote(
-        self, *, user_id: str, tip_id: str, vote: Vote, channel_id: str | None, now: datetime
+class SqlFeedback(Transactions):
+    def record_vote_in(
+        self,
+        workspace: Workspace,
+        *,
+        user_id: str,
+        tip_id: str,
+        vote: Vote,
+        channel_id: str | None,
+        now: datetime,
     ) -> Vote | None:
         now = to_db(now)
+        key = {
+            "enterprise_id": workspace.enterprise_id,
+            "team_id": workspace.team_id,
+            "user_id": user_id,
+            "tip_id": tip_id,
+        }
         with self._tx() as connection:
             before = connection.execute(
-                select(votes.c.vote).where(
-                    self._owns(votes), votes.c.user_id == user_id, votes.c.tip_id == tip_id
-                )
+                select(votes.c.vote).where(*(votes.c[name] == value for name, value in key.items()))
             ).scalar_one_or_none()
             statement = self._insert(votes).values(
-                **self._key,
+                enterprise_id=workspace.enterprise_id,
+                team_id=workspace.team_id,
                 user_id=user_id,
                 tip_id=tip_id,
                 vote=vote.value,
@@ -34,13 +48,13 @@ class SqlFeedback(Scoped):
             )
             connection.execute(
                 statement.on_conflict_do_update(
-                    index_elements=["enterprise_id", "team_id", "user_id", "tip_id"],
+                    index_elements=list(key),
                     set_={"vote": vote.value, "channel_id": channel_id, "updated_at": now},
                 )
             )
             return Vote(before) if before else None
 
-    def tip_stats(self) -> list[TipStats]:
+    def tip_stats_in(self, workspace: Workspace) -> list[TipStats]:
         with self._tx() as connection:
             posted: dict[str, int] = {
                 tip_id: count
@@ -48,7 +62,7 @@ class SqlFeedback(Scoped):
                     select(deliveries.c.tip_id, func.count())
                     .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
                     .where(
-                        self._owns(subscriptions),
+                        in_workspace(subscriptions, workspace),
                         deliveries.c.state == DeliveryState.POSTED.value,
                         deliveries.c.tip_id.is_not(None),
                     )
@@ -59,7 +73,7 @@ class SqlFeedback(Scoped):
                 (tip_id, vote): count
                 for tip_id, vote, count in connection.execute(
                     select(votes.c.tip_id, votes.c.vote, func.count())
-                    .where(self._owns(votes))
+                    .where(in_workspace(votes, workspace))
                     .group_by(votes.c.tip_id, votes.c.vote)
                 )
             }

@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, delete, select, tuple_, update
 
-from bot.store.base import Delivery, DeliveryState, RotationPosition
-from bot.store.sql.schema import deliveries, rotations
+from bot.store.base import Delivery, DeliveryState, RotationPosition, Workspace
+from bot.store.sql.schema import deliveries, rotations, subscriptions
+from bot.store.sql.subscriptions import in_workspace
 from bot.store.sql.transactions import Transactions, to_db, utc
 
 _COUNTS_AS_DELIVERED = (DeliveryState.CLAIMED.value, DeliveryState.POSTED.value)
@@ -33,7 +34,20 @@ class SqlLedger(Transactions):
         if subscription_id is not None:
             query = query.where(deliveries.c.subscription_id == subscription_id)
         with self._tx() as connection:
-            return [delivery_from_row(row) for row in connection.execute(query)]
+            return [_delivery(row) for row in connection.execute(query)]
+
+    def deliveries_in(self, workspace: Workspace, *, subscription_id: int) -> list[Delivery]:
+        query = (
+            select(deliveries)
+            .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
+            .where(
+                deliveries.c.subscription_id == subscription_id,
+                in_workspace(subscriptions, workspace),
+            )
+            .order_by(deliveries.c.id)
+        )
+        with self._tx() as connection:
+            return [_delivery(row) for row in connection.execute(query)]
 
     def rotation_position(self, subscription_id: int) -> RotationPosition:
         with self._tx() as connection:
@@ -209,10 +223,10 @@ class SqlLedger(Transactions):
             .order_by(deliveries.c.id)
         )
         with self._tx() as connection:
-            return [delivery_from_row(row) for row in connection.execute(query)]
+            return [_delivery(row) for row in connection.execute(query)]
 
 
-def delivery_from_row(row: Row[Any]) -> Delivery:
+def _delivery(row: Row[Any]) -> Delivery:
     return Delivery(
         subscription_id=row.subscription_id,
         slot_key=row.slot_key,

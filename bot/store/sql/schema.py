@@ -1,5 +1,10 @@
 """The tables, as SQLAlchemy Core sees them. The Alembic migrations in
-bot/store/migrations create and change them; a test checks the two agree."""
+bot/store/migrations create and change them; a test checks the two agree.
+
+Every subscription and vote belongs to one workspace (enterprise id, team id; ""
+for none): the delivery ledger and rotation belong to it through their subscription.
+slack_sdk's installation and OAuth-state tables are created by the migrations too,
+as slack_sdk defines them (tests/store/test_slack_tables.py checks they agree)."""
 
 from __future__ import annotations
 
@@ -11,7 +16,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -22,20 +26,22 @@ from bot.core.catalogue import TIP_ID_MAX
 
 metadata = MetaData()
 
+WORKSPACE_ID = 32  # Slack's team and enterprise ids are short ("T0123ABCD")
 
-def _workspace() -> tuple[Column[str], Column[str]]:
-    """The workspace a row belongs to (bot.core.workspace.Workspace). '' and '' is the
-    placeholder that rows from before many workspaces carry until adopted."""
-    return (
-        Column("team_id", String(32), nullable=False, server_default=""),
-        Column("enterprise_id", String(32), nullable=False, server_default=""),
-    )
+
+def _workspace_columns() -> list[Column[str]]:
+    return [
+        Column("enterprise_id", String(WORKSPACE_ID), nullable=False, server_default=""),
+        Column("team_id", String(WORKSPACE_ID), nullable=False, server_default=""),
+    ]
 
 
 subscriptions = Table(
     "subscriptions",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    *_workspace_columns(),
+    # A shared channel has the same id in every workspace that shares it.
     Column("channel_id", String(32), nullable=False),
     Column("weekday", Integer, nullable=False),
     Column("post_time", String(5), nullable=False),  # "HH:MM"
@@ -47,12 +53,9 @@ subscriptions = Table(
     Column("active_since", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    *_workspace(),
-    # A shared channel has one id in every workspace it joins.
     UniqueConstraint("enterprise_id", "team_id", "channel_id", name="uq_subscriptions_channel"),
 )
 
-# The rotation and the ledger belong to a workspace through their subscription.
 rotations = Table(
     "rotations",
     metadata,
@@ -94,13 +97,13 @@ deliveries = Table(
 votes = Table(
     "votes",
     metadata,
-    Column("user_id", String(32), nullable=False),
-    Column("tip_id", String(TIP_ID_MAX), nullable=False),
-    *_workspace(),
+    Column("enterprise_id", String(WORKSPACE_ID), primary_key=True, server_default=""),
+    Column("team_id", String(WORKSPACE_ID), primary_key=True, server_default=""),
+    Column("user_id", String(32), primary_key=True),
+    Column("tip_id", String(TIP_ID_MAX), primary_key=True),
     Column("vote", String(16), nullable=False),
     Column("channel_id", String(32), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_votes_tip_id", "tip_id"),
-    PrimaryKeyConstraint("enterprise_id", "team_id", "user_id", "tip_id", name="votes_pkey"),
 )

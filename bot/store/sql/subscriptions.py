@@ -1,6 +1,6 @@
 """Subscriptions: one row per channel of a workspace, ever; reading one never fails on
-a bad row. `SqlSubscriptions` is one workspace's part (every statement is keyed by
-it); `read_subscriptions` is shared with the store's view of all workspaces."""
+a bad row. The methods named for a workspace are reached through its view
+(bot.store.sql.workspace); the scheduler's read every workspace's."""
 
 from __future__ import annotations
 
@@ -10,20 +10,26 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, and_, select, update
 
 from bot.core.schedule import WeeklySchedule, stored_schedule, unusable_schedule_reason
-from bot.core.workspace import Workspace
-from bot.store.base import Subscription
+from bot.store.base import Subscription, Workspace
 from bot.store.sql.schema import rotations, subscriptions
-from bot.store.sql.transactions import Scoped, Transactions, to_db, utc
+from bot.store.sql.transactions import Transactions, to_db, utc
 
 log = logging.getLogger(__name__)
 
 
-class SqlSubscriptions(Scoped):
-    def subscribe(
+def in_workspace(table: Any, workspace: Workspace) -> ColumnElement[bool]:
+    return and_(
+        table.c.enterprise_id == workspace.enterprise_id, table.c.team_id == workspace.team_id
+    )
+
+
+class SqlSubscriptions(Transactions):
+    def subscribe_in(
         self,
+        workspace: Workspace,
         *,
         channel_id: str,
         schedule: WeeklySchedule,
@@ -43,11 +49,17 @@ class SqlSubscriptions(Scoped):
             "active_since": now,
             "updated_at": now,
         }
+        key = {
+            "enterprise_id": workspace.enterprise_id,
+            "team_id": workspace.team_id,
+            "channel_id": channel_id,
+        }
+        this_channel = _channel(workspace, channel_id)
         with self._tx() as connection:
             inserted = connection.execute(
                 self._insert(subscriptions)
-                .values(channel_id=channel_id, created_at=now, **self._key, **values)
-                .on_conflict_do_nothing(index_elements=["enterprise_id", "team_id", "channel_id"])
+                .values(**key, created_at=now, **values)
+                .on_conflict_do_nothing(index_elements=list(key))
                 .returning(subscriptions.c.id)
             ).scalar_one_or_none()
             if inserted is not None:
@@ -57,57 +69,66 @@ class SqlSubscriptions(Scoped):
                     )
                 )
             else:
-                connection.execute(
-                    update(subscriptions).where(self._channel(channel_id)).values(**values)
-                )
-            (sub,) = read_subscriptions(
-                connection, subscription_select().where(self._channel(channel_id))
-            )
-            return sub
+                connection.execute(update(subscriptions).where(this_channel).values(**values))
+            return self._subscription_where(connection, this_channel)
 
-    def unsubscribe(self, *, channel_id: str, now: datetime) -> bool:
+    def unsubscribe_in(self, workspace: Workspace, *, channel_id: str, now: datetime) -> bool:
         with self._tx() as connection:
             result = connection.execute(
                 update(subscriptions)
-                .where(self._channel(channel_id), subscriptions.c.active.is_(True))
+                .where(_channel(workspace, channel_id), subscriptions.c.active.is_(True))
                 .values(active=False, updated_at=to_db(now))
             )
             return result.rowcount > 0
 
-    def subscription(self, channel_id: str) -> Subscription | None:
+    def subscription_in(self, workspace: Workspace, channel_id: str) -> Subscription | None:
         with self._tx() as connection:
-            found = read_subscriptions(
-                connection, subscription_select().where(self._channel(channel_id))
+            found = _read_subscriptions(
+                connection, _subscription_select().where(_channel(workspace, channel_id))
             )
         return found[0] if found else None
 
+    def subscriptions_in(
+        self, workspace: Workspace | None, *, receiving_only: bool = True
+    ) -> list[Subscription]:
+        query = _subscription_select().order_by(subscriptions.c.id)
+        if workspace is not None:
+            query = query.where(in_workspace(subscriptions, workspace))
+        if receiving_only:
+            query = query.where(
+                subscriptions.c.active.is_(True), subscriptions.c.paused_reason.is_(None)
+            )
+        with self._tx() as connection:
+            found = _read_subscriptions(connection, query)
+        return [sub for sub in found if sub.receiving] if receiving_only else found
+
     def subscriptions(self, *, receiving_only: bool = True) -> list[Subscription]:
-        return subscriptions_where(self, self._owns(subscriptions), receiving_only=receiving_only)
+        return self.subscriptions_in(None, receiving_only=receiving_only)
 
-    def _channel(self, channel_id: str) -> Any:
-        return and_(self._owns(subscriptions), subscriptions.c.channel_id == channel_id)
+    def pause(self, *, subscription_id: int, reason: str, now: datetime) -> None:
+        with self._tx() as connection:
+            connection.execute(
+                update(subscriptions)
+                .where(subscriptions.c.id == subscription_id)
+                .values(paused_reason=reason, updated_at=to_db(now))
+            )
 
-
-def subscriptions_where(
-    transactions: Transactions, condition: Any, *, receiving_only: bool
-) -> list[Subscription]:
-    query = subscription_select().where(condition).order_by(subscriptions.c.id)
-    if receiving_only:
-        query = query.where(
-            subscriptions.c.active.is_(True), subscriptions.c.paused_reason.is_(None)
-        )
-    with transactions._tx() as connection:
-        found = read_subscriptions(connection, query)
-    return [sub for sub in found if sub.receiving] if receiving_only else found
+    def _subscription_where(self, connection: Connection, condition: Any) -> Subscription:
+        (found,) = _read_subscriptions(connection, _subscription_select().where(condition))
+        return found
 
 
-def subscription_select() -> Any:
+def _channel(workspace: Workspace, channel_id: str) -> ColumnElement[bool]:
+    return and_(in_workspace(subscriptions, workspace), subscriptions.c.channel_id == channel_id)
+
+
+def _subscription_select() -> Any:
     return select(subscriptions, rotations.c.seed).join(
         rotations, rotations.c.subscription_id == subscriptions.c.id
     )
 
 
-def read_subscriptions(connection: Connection, query: Any) -> list[Subscription]:
+def _read_subscriptions(connection: Connection, query: Any) -> list[Subscription]:
     """The subscriptions the query selects. A row whose schedule cannot be used is
     paused here, by the first reader to see it (the update is the once-only gate
     for the log line too), so each caller gets it back paused."""
@@ -135,8 +156,8 @@ def _pause_unusable(connection: Connection, row: Row[Any], reason: str) -> None:
     ).rowcount
     if paused:
         log.warning(
-            "paused the weekly insight of %s in %s: its stored schedule cannot be used (%s); "
-            "`/pmtip subscribe` in the channel, with a valid timezone, resumes it",
+            "paused the weekly insight of %s (workspace %s): its stored schedule cannot be "
+            "used (%s); `/pmtip subscribe` in the channel, with a valid timezone, resumes it",
             row.channel_id,
             _workspace(row),
             reason.partition(": ")[2],

@@ -8,12 +8,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_
+from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.sql import FromClause
 
-from bot.core.workspace import Workspace
 from bot.store.base import StoreError, StoreUnavailable
 from bot.store.sql.watchdog import transaction_deadline
 
@@ -68,26 +66,3 @@ class Transactions:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-class Scoped(Transactions):
-    """Transactions on one workspace's rows: `_owns(table)` is the condition every
-    statement on a workspace's table carries, `_key` the values every insert does."""
-
-    def __init__(self, engine: Engine, workspace: Workspace) -> None:
-        super().__init__(engine)
-        self._workspace = workspace
-        self._key = {"team_id": workspace.team_id, "enterprise_id": workspace.enterprise_id}
-
-    @property
-    def workspace(self) -> Workspace:
-        return self._workspace
-
-    def _owns(self, table: Table) -> Any:
-        return owned_by(table, self._workspace)
-
-
-def owned_by(table: FromClause, workspace: Workspace) -> Any:
-    return and_(
-        table.c.team_id == workspace.team_id, table.c.enterprise_id == workspace.enterprise_id
-    )
