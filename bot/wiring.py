@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.catalogue.notices import AdminNotices, NoticeLedger
+from bot.catalogue.notices import AdminNotices, NoticeLedger, OperatorLog
 from bot.catalogue.reloader import Reloader
 from bot.catalogue.source import CatalogueSource
 from bot.core import grammar
@@ -152,7 +152,9 @@ def build_parts(
         reloader=Reloader(
             catalogue,
             interval=settings.reload_seconds,
-            notify=AdminNotices(client, directory=users),
+            notify=OperatorLog()
+            if settings.workspaces is Workspaces.MANY
+            else AdminNotices(client, directory=users),
             ledger=NoticeLedger.for_this_start(),
         ),
         # Each task runs in its submitter's context: a request's token goes with it.

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.databases import SKIP_REASON, server_url
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 # script -> keys its JSON must have at the top level
@@ -23,12 +25,18 @@ EXPECTED: dict[str, set[str]] = {
     "fanout": {"results", "stand_in", "delivery_workers", "targets", "all_targets_met"},
     "lookup": {"catalogues", "repeat", "targets", "all_targets_met"},
     "search_eval": {"today", "targets", "all_targets_met"},
+    "workspaces": {"runs", "stand_in", "policy", "targets", "all_targets_met"},
     "installs": {"latency", "first_request_per_workspace", "ratio_many_to_one", "all_targets_met"},
 }
 COMMON_KEYS = {"benchmark", "command", "machine", "mode"}
 
 
+NEEDS_POSTGRES = {"workspaces"}  # several clock processes need a real database server
+
+
 def run_smoke(name: str, results_dir: Path) -> dict:
+    if name in NEEDS_POSTGRES and server_url() is None:
+        pytest.skip(SKIP_REASON)
     completed = subprocess.run(
         [sys.executable, f"benchmarks/{name}.py", "--smoke", "--results-dir", str(results_dir)],
         cwd=REPO_ROOT,
@@ -98,6 +106,16 @@ def test_fanout_posted_to_every_channel_once(smoke) -> None:
     results = smoke("fanout")["results"]
     assert results["posts"] == results["channels"] == results["posted_in_ledger"]
     assert results["duplicates"] == 0 and results["misses"] == 0
+
+
+def test_workspaces_posts_every_channel_of_every_workspace_once_with_one_and_two_clocks(
+    smoke,
+) -> None:
+    runs = smoke("workspaces")["runs"]
+    assert [r["clocks"] for r in runs] == [1, 2]
+    for r in runs:
+        assert r["posts"] == r["channels"] > 0
+        assert r["duplicates"] == 0 and r["misses"] == 0
 
 
 def test_installs_times_each_app_and_every_workspace_once_cold(smoke) -> None:

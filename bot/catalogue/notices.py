@@ -85,3 +85,19 @@ class AdminNotices:
             except (SlackApiError, OSError) as error:
                 reason = error.response.get("error") if isinstance(error, SlackApiError) else error
                 log.warning("could not tell admin %s about the tips file: %s", admin_id, reason)
+
+
+class OperatorLog:
+    """Many workspaces: the tips file is the operator's, not any workspace's, so a
+    refused edit goes to the log (where the operator looks) rather than by direct
+    message to some workspace's admins."""
+
+    def __call__(self, outcome: LoadOutcome) -> None:
+        shown = "; ".join(outcome.problems[:5])
+        more = len(outcome.problems) - 5 + outcome.problems_left_out
+        log.error(
+            "the tips file was refused (%s): %s%s; the last good catalogue stays in use",
+            outcome.summary,
+            shown,
+            f"; and {more} more (python -m bot validate lists them all)" if more > 0 else "",
+        )

@@ -153,6 +153,15 @@ class Store(Protocol):
 
     # -- across workspaces: the scheduler -------------------------------------
 
+    def hold_workspace(self, workspace: Workspace, *, until: datetime) -> None:
+        """Slack answered 429 for the workspace: no clock process posts there before
+        `until` (a later hold wins; an earlier one never shortens it)."""
+        ...
+
+    def workspace_held_until(self, workspace: Workspace) -> datetime | None:
+        """Until when the workspace is held, if it ever was (a past instant: not now)."""
+        ...
+
     def subscriptions(self, *, receiving_only: bool = True) -> list[Subscription]:
         """Every workspace's subscriptions, by id; by default only those the
         scheduler posts to.

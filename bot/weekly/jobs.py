@@ -127,7 +127,7 @@ class PostJob(Job):
         tip = run.catalogue.tip(post.tip_id or "")
         if tip is None:  # retired between claim and post (a reload): pick again next tick
             return self.carry_out(Release(f"tip {post.tip_id} left the catalogue"))
-        if (held := run.held_for(self.lane)) > 0:  # another post here heard a 429
+        if (held := run.held_for(post.sub)) > 0:  # another post here heard a 429
             return HoldLane(held)
         message = weekly_insight(tip)
         try:
@@ -167,7 +167,7 @@ class PostJob(Job):
                 log.info("%s: %s; retrying in %gs", self.label(), reason, seconds)
                 if not whole:
                     return seconds
-                self.run.hold_lane(self.lane, seconds)
+                self.run.hold_lane(post.sub, seconds)
                 return HoldLane(seconds)
             case Pause(code=code):
                 self._pause(code)

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 
@@ -20,7 +20,7 @@ from bot.core.delivery_rules import DeliveryPolicy
 from bot.core.slot_outcomes import Result, SlotOutcome
 from bot.slack.identity import BotIdentity
 from bot.slack.workspace_clients import WorkspaceClients
-from bot.store.base import Store, Subscription
+from bot.store.base import Store, StoreError, Subscription
 from bot.weekly.report import DeliveryReport
 
 log = logging.getLogger(__name__)
@@ -48,15 +48,31 @@ class Run:
     # Many workspaces: each workspace's client and identity (None: `client`, `identity`).
     workspaces: WorkspaceClients | None = None
 
-    def hold_lane(self, lane: str, seconds: float) -> None:
+    def hold_lane(self, sub: Subscription, seconds: float) -> None:
+        """Slack answered 429: hold the subscription's workspace here at once, and in
+        the store for the other clock processes."""
+        lane = self.lane_of(sub)
         until = time.monotonic() + seconds
         with self._stopping:
             if until > self._holds.get(lane, 0.0):
                 self._holds[lane] = until
+        try:
+            self.store.hold_workspace(
+                sub.workspace, until=datetime.now(UTC) + timedelta(seconds=seconds)
+            )
+        except StoreError as error:  # this process still holds it; the others may not
+            log.warning("could not share the hold on workspace %s: %s", lane or "-", error)
 
-    def held_for(self, lane: str) -> float:
-        """Seconds until the workspace may be posted to again (0 when it is not held)."""
-        return max(0.0, self._holds.get(lane, 0.0) - time.monotonic())
+    def held_for(self, sub: Subscription) -> float:
+        """Seconds until the subscription's workspace may be posted to again, by this
+        process's holds and those of other clock processes (0 when it is not held)."""
+        here = self._holds.get(self.lane_of(sub), 0.0) - time.monotonic()
+        try:
+            shared = self.store.workspace_held_until(sub.workspace)
+        except StoreError:  # the post's own claim will tell if the store is gone
+            shared = None
+        there = (shared - datetime.now(UTC)).total_seconds() if shared else 0.0
+        return max(0.0, here, there)
 
     def lane_of(self, sub: Subscription) -> str:
         """The workspace a subscription posts to (its lane in the pool)."""

@@ -395,3 +395,30 @@ def test_workspace_admins_and_owners_are_told_too(
     poll_until_settled(reloader)
     told = sorted(m["channel"] for m in admin_messages(slack_api))
     assert told == ["UADMIN1", "UOWNER", "UWSADMIN"]
+
+
+def test_with_many_workspaces_a_bad_save_is_the_operators_to_read_in_the_log(
+    tips_path: Path,
+    slack_api: FakeSlackApi,
+    running_app: Callable[..., RunningApp],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The tips file is the operator's, shared by every workspace: no workspace's
+    # admins are sent its problems.
+    from tests.support.installs import oauth_env
+
+    app = running_app(
+        **oauth_env(slack_api),
+        TIPS_PATH=str(tips_path),
+        RELOAD_SECONDS="0.01",
+        ADMIN_USER_IDS=",".join(ADMINS),
+        DATABASE_URL=f"sqlite:///{tips_path.parent}/many.sqlite3",
+    )
+    try:
+        write(tips_path, BROKEN["invalid"])
+        poll_until_settled(app.parts.reloader)
+    finally:
+        app.parts.reloader.stop()
+    assert "the tips file was refused" in caplog.text
+    assert "tips.yaml:" in caplog.text  # the problems, with their lines
+    assert slack_api.calls("chat.postMessage") == [] and slack_api.calls("users.list") == []

@@ -237,6 +237,18 @@ def test_deliveries_by_keys_returns_only_those_slots(store):
     assert store.deliveries(keys=[]) == []
 
 
+def test_deliveries_by_keys_takes_the_keys_of_a_fan_out_to_thousands_of_channels(store):
+    # 12,000 keys in one IN list exceeded PostgreSQL's stack depth: the store reads
+    # them in slices, and finds rows in every slice.
+    one, two = subscribe(store, "C1"), subscribe(store, "C2")
+    claim(store, one.id, key="2026-W02")
+    claim(store, two.id, key="2026-W02")
+    keys = [(one.id + 1000 + n, "2026-W02") for n in range(12_000)]
+    keys[0], keys[-1] = (one.id, "2026-W02"), (two.id, "2026-W02")
+    found = store.deliveries(keys=keys)
+    assert sorted(d.subscription_id for d in found) == sorted([one.id, two.id])
+
+
 # -- rotation state ---------------------------------------------------------------------
 
 

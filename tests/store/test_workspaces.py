@@ -139,3 +139,20 @@ def test_deleting_an_org_wide_install_deletes_every_workspace_of_its_enterprise(
     assert {s.workspace for s in store.subscriptions()} == {elsewhere, WS}
     assert store.workspace(grid_a).tip_stats() == store.workspace(grid_b).tip_stats() == []
     assert store.workspace(elsewhere).tip_stats() != []
+
+
+def test_a_rate_limit_hold_is_per_workspace_and_only_ever_lengthened(store):
+    from datetime import timedelta
+
+    assert store.workspace_held_until(WS) is None
+    store.hold_workspace(WS, until=T0 + timedelta(seconds=30))
+    store.hold_workspace(WS, until=T0 + timedelta(seconds=5))  # earlier: ignored
+    assert store.workspace_held_until(WS) == T0 + timedelta(seconds=30)
+    store.hold_workspace(WS, until=T0 + timedelta(seconds=60))  # later: wins
+    assert store.workspace_held_until(WS) == T0 + timedelta(seconds=60)
+    assert store.workspace_held_until(OTHER) is None
+    assert store.workspace_held_until(GRID) is None  # T1 in a Grid is another workspace
+    store.hold_workspace(OTHER, until=T0)
+    store.delete_workspace(WS)
+    assert store.workspace_held_until(WS) is None
+    assert store.workspace_held_until(OTHER) == T0

@@ -17,6 +17,9 @@ from bot.store.sql.transactions import Transactions, to_db, utc
 _COUNTS_AS_DELIVERED = (DeliveryState.CLAIMED.value, DeliveryState.POSTED.value)
 
 
+KEYS_PER_QUERY = 500  # ledger keys per query when many are read at once
+
+
 class SqlLedger(Transactions):
     def deliveries(
         self,
@@ -25,16 +28,21 @@ class SqlLedger(Transactions):
         subscription_id: int | None = None,
     ) -> list[Delivery]:
         query = select(deliveries).order_by(deliveries.c.id)
-        if keys is not None:
-            if not keys:
-                return []
-            query = query.where(
-                tuple_(deliveries.c.subscription_id, deliveries.c.slot_key).in_(list(keys))
-            )
         if subscription_id is not None:
             query = query.where(deliveries.c.subscription_id == subscription_id)
+        if keys is None:
+            with self._tx() as connection:
+                return [_delivery(row) for row in connection.execute(query)]
+        wanted = list(keys)
+        found: list[Delivery] = []
+        # In slices: PostgreSQL turns a row IN list into nested comparisons, and ten
+        # thousand of them (a fan-out to 1,000 workspaces) exceed its stack depth.
         with self._tx() as connection:
-            return [_delivery(row) for row in connection.execute(query)]
+            for start in range(0, len(wanted), KEYS_PER_QUERY):
+                pair = tuple_(deliveries.c.subscription_id, deliveries.c.slot_key)
+                chunk = query.where(pair.in_(wanted[start : start + KEYS_PER_QUERY]))
+                found += [_delivery(row) for row in connection.execute(chunk)]
+        return found
 
     def deliveries_in(self, workspace: Workspace, *, subscription_id: int) -> list[Delivery]:
         query = (

@@ -107,3 +107,13 @@ votes = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_votes_tip_id", "tip_id"),
 )
+
+# A 429's Retry-After, for every clock process: Slack's limits are per workspace, and
+# a second clock must not post where the first was told to wait.
+rate_limit_holds = Table(
+    "rate_limit_holds",
+    metadata,
+    Column("enterprise_id", String(WORKSPACE_ID), primary_key=True, server_default=""),
+    Column("team_id", String(WORKSPACE_ID), primary_key=True, server_default=""),
+    Column("held_until", DateTime(timezone=True), nullable=False),
+)
