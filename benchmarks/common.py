@@ -86,6 +86,22 @@ def slash_command_body(
     ).encode()
 
 
+def bench_installation(team: str) -> Any:
+    """A workspace's installation as an "Add to Slack" would save it; its bot token is
+    `xoxb-<team>` (what the stand-in's `teams` maps back to the workspace)."""
+    from slack_sdk.oauth.installation_store import Installation
+
+    return Installation(
+        app_id="ABENCH",
+        team_id=team,
+        bot_token=f"xoxb-{team}",
+        bot_id=f"B{team}",
+        bot_user_id=f"U{team}",
+        bot_scopes="commands,chat:write",
+        user_id="UINSTALLER",
+    )
+
+
 def bench_env(api_base_url: str, *, database_url: str, **extra: str) -> dict[str, str]:
     """The environment a pmtip process needs to run against the stand-in."""
     return {

@@ -24,7 +24,6 @@ from pathlib import Path
 import common
 from bare_app import build_bare_app
 from slack_bolt import App, BoltRequest
-from slack_sdk.oauth.installation_store import Installation
 
 from bot.settings import load_settings
 from bot.wiring import build_app, build_parts
@@ -48,17 +47,7 @@ def many_workspace_app(
     saves = []
     for team in teams:
         started = time.perf_counter()
-        parts.installs.store.save(
-            Installation(
-                app_id="ABENCH",
-                team_id=team,
-                bot_token=f"xoxb-{team}",
-                bot_id=f"B{team}",
-                bot_user_id=f"U{team}",
-                bot_scopes="commands,chat:write",
-                user_id="UINSTALLER",
-            )
-        )
+        parts.installs.store.save(common.bench_installation(team))
         saves.append(time.perf_counter() - started)
     return build_app(parts), saves
 

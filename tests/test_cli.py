@@ -60,6 +60,13 @@ def test_a_bot_token_beside_the_oauth_credentials_stops_with_exit_2_and_one_mess
     assert "Traceback" not in result.stderr
 
 
+def test_make_run_with_the_oauth_credentials_runs_http_the_only_way_for_many_workspaces():
+    result = run("run", env={"SLACK_CLIENT_ID": "1234.5678", "SLACK_CLIENT_SECRET": "s3cret-x"})
+    assert result.returncode == 2  # it chose HTTP, which needs the signing secret
+    assert "SLACK_SIGNING_SECRET is not set" in result.stderr
+    assert "Socket Mode" not in result.stderr and "s3cret-x" not in result.stderr
+
+
 def test_socket_mode_with_the_oauth_credentials_stops_and_says_to_use_http():
     result = run(
         "socket",

@@ -26,6 +26,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.core.workspace import Workspace
 from bot.slack import routes
+from bot.slack.install_pages import NOT_INSTALLED
 from bot.slack.payloads import OWN_WORKSPACE
 from bot.slack.request_token import RequestToken
 from bot.slack.routes import Listeners
@@ -42,6 +43,7 @@ class Installs:
     store: InstallationStore
     token_for: Callable[[Workspace], str | None]
     clients: WorkspaceClients  # the weekly post's, per workspace (its token_for)
+    installer_of: Callable[[str | None, str | None], str | None]  # (enterprise, team)
 
 
 class _OnEveryRequest(Middleware):
@@ -113,10 +115,11 @@ def build_bolt_app(
         oauth_flow=installs.flow if installs else None,
         authorize=installs.authorize if installs else None,  # type: ignore[arg-type]  # Bolt takes an Authorize too
         installation_store=installs.store if installs else None,
+        user_facing_authorize_error_message=NOT_INSTALLED if installs else None,
     )
     app.use(_OnEveryRequest(on_every_request))
     if installs is not None:
-        app.use(RequestToken())
+        app.use(RequestToken(installs.installer_of))
     elif own_workspace is not None:
         app.use(_OwnWorkspace(own_workspace))
     routes.register(app, listeners)

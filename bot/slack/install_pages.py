@@ -20,6 +20,11 @@ FAILURES = {
     "storage_error": "pmtip could not save the installation. Nothing is lost: try again in "
     "a minute.",
 }
+# What someone in a workspace without an installation sees when they use pmtip there.
+NOT_INSTALLED = (
+    "pmtip is not installed in this workspace (or was removed). Ask whoever runs pmtip "
+    "for its install link, the page that ends in /slack/install, then try again."
+)
 TRY_AGAIN = "Start again from the install page: each link works once, for ten minutes."
 
 

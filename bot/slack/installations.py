@@ -262,12 +262,11 @@ class Tokens:
                 refreshed = self._rotator.perform_token_rotation(
                     installation=installation, minutes_before_expiration=self._refresh_minutes
                 )
-            except (SlackTokenRotationError, SlackApiError) as error:
-                code = getattr(getattr(error, "api_error", error), "response", {}) or {}
+            except (SlackTokenRotationError, SlackApiError, OSError) as error:
                 log.warning(
                     "workspace %s: its token could not be refreshed (%s)",
                     workspace,
-                    code.get("error", type(error).__name__),
+                    _reason(error),
                 )
                 return None
             if refreshed is None:
@@ -286,3 +285,11 @@ class Tokens:
                 enterprise_id=enterprise_id, team_id=None, is_enterprise_install=True
             )
         return found
+
+
+def _reason(error: Exception) -> str:
+    """Slack's error code for a failed refresh, or the kind of network failure."""
+    api_error = getattr(error, "api_error", error)  # SlackTokenRotationError wraps one
+    if isinstance(api_error, SlackApiError):
+        return str(api_error.response.get("error") or "unknown_error")
+    return type(error).__name__

@@ -75,9 +75,11 @@ def _success(args: SuccessArgs) -> BoltResponse:
 
 
 def _failure(args: FailureArgs) -> BoltResponse:
-    log.warning("an installation failed: %s", args.reason)
+    # The reason may come from the redirect's query (`error=`): a short excerpt only.
+    log.warning("an installation failed: %s", args.reason[:80])
     return BoltResponse(
-        status=args.suggested_status_code,
+        # A store that failed is a moment's outage, not a server error: try again.
+        status=503 if args.suggested_status_code >= 500 else args.suggested_status_code,
         body=failure_page(args.reason),
         headers=_forget_state_cookie(args.settings),
     )
@@ -183,4 +185,12 @@ def open_installs(
         store=found,
         token_for=tokens.token_for,
         clients=WorkspaceClients(token_for=tokens.token_for, base_url=base_url),
+        installer_of=lambda enterprise_id, team_id: _installer(found, enterprise_id, team_id),
     )
+
+
+def _installer(
+    installations: CachedInstallationStore, enterprise_id: str | None, team_id: str | None
+) -> str | None:
+    found = installations.find_installation(enterprise_id=enterprise_id, team_id=team_id)
+    return found.user_id if found else None

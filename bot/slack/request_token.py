@@ -27,6 +27,10 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 _token: contextvars.ContextVar[str | None] = contextvars.ContextVar("pmtip_token", default=None)
+# Who installed pmtip in the request's workspace: an admin of pmtip there (bot.slack.users).
+_installer: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "pmtip_installer", default=None
+)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -46,13 +50,34 @@ class RequestTokenClient(WebClient):
         self._own_token = value
 
 
+_workspace: contextvars.ContextVar[str] = contextvars.ContextVar("pmtip_workspace", default="")
+
+
+def request_workspace_key() -> str:
+    """The current request's workspace (enterprise/team), "" outside one or with one
+    workspace: what a process remembers of a workspace is kept under it."""
+    return _workspace.get()
+
+
+def request_installer() -> str | None:
+    """The user who installed pmtip in the current request's workspace, if known."""
+    return _installer.get()
+
+
 class RequestToken(Middleware):
-    """Makes the token Bolt resolved for this request the one pmtip's clients use."""
+    """Makes the token Bolt resolved for this request the one pmtip's clients use, and
+    its workspace's installer known (`installer_of(enterprise_id, team_id)`)."""
+
+    def __init__(self, installer_of: Callable[[str | None, str | None], str | None]) -> None:
+        self._installer_of = installer_of
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
-        _token.set(req.context.bot_token)  # in the request's own context (in_own_context)
+        # Set in the request's own context (in_own_context), which goes with it.
+        _token.set(req.context.bot_token)
+        _workspace.set(f"{req.context.enterprise_id or ''}/{req.context.team_id or ''}")
+        _installer.set(self._installer_of(req.context.enterprise_id, req.context.team_id))
         return next()
 
 

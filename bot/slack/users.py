@@ -1,6 +1,7 @@
 """Who is who in the workspace, as pmtip needs it, and the one definition of "admin":
 someone in ADMIN_USER_IDS, or a workspace admin or owner (a person, not deleted,
-not a bot) as Slack reports them.
+not a bot) as Slack reports them, and with many workspaces the person who installed
+pmtip in the workspace.
 
 One person is asked about with `users.info` (cached for a few minutes: a command
 checks its sender); everyone is listed with `users.list` only when all the admins
@@ -21,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack.limits import USERS_LIST_PAGE
 from bot.slack.paging import pages
+from bot.slack.request_token import request_installer, request_workspace_key
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +63,14 @@ class Users:
         self._admin_ids = admin_ids
         self._ttl = ttl_seconds
         self._now = monotonic
-        self._cache: dict[str, tuple[float, SlackUser]] = {}
+        # By (workspace, user): what one workspace's Slack said stays with it.
+        self._cache: dict[tuple[str, str], tuple[float, SlackUser]] = {}
         self._lock = threading.Lock()
+
+    def _named(self, user_id: str) -> bool:
+        """An admin by pmtip's own rule: in ADMIN_USER_IDS, or (many workspaces) the one
+        who installed pmtip in the workspace of the request being answered."""
+        return user_id in self._admin_ids or user_id == request_installer()
 
     @property
     def configured_admins(self) -> frozenset[str]:
@@ -70,8 +78,9 @@ class Users:
 
     def user(self, user_id: str) -> SlackUser:
         """What Slack says of a user; on a Slack error, what the settings alone say."""
+        key = (request_workspace_key(), user_id)  # an Enterprise Grid user is in several
         with self._lock:
-            cached = self._cache.get(user_id)
+            cached = self._cache.get(key)
         if cached and self._now() - cached[0] < self._ttl:
             return cached[1]
         try:
@@ -85,19 +94,19 @@ class Users:
             timezone=info.get("tz") or None,
         )
         with self._lock:
-            self._cache[user_id] = (self._now(), user)
+            self._cache[key] = (self._now(), user)
         return user
 
     def is_admin(self, user_id: str) -> bool:
-        return user_id in self._admin_ids or self.user(user_id).is_admin
+        return self._named(user_id) or self.user(user_id).is_admin
 
     def known_admin(self, user_id: str) -> bool:
         """Admin by the settings or by what Slack said recently; never calls Slack,
         so it is safe before an acknowledgement."""
-        if user_id in self._admin_ids:
+        if self._named(user_id):
             return True
         with self._lock:
-            cached = self._cache.get(user_id)
+            cached = self._cache.get((request_workspace_key(), user_id))
         return bool(cached and cached[1].is_admin)
 
     def who_can_help(self) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+import sqlalchemy
 
 from tests.slack.test_http_process import clean_env, free_port, wait_until_serving
 from tests.support.app_server import SIGNING_SECRET, TIPS_PATH
@@ -29,8 +30,18 @@ class Reply:
 
 
 class Server:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, database: str) -> None:
         self.port = port
+        self.database = database
+
+    def teams_subscribed(self) -> list[str]:
+        engine = sqlalchemy.create_engine(self.database)
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(sqlalchemy.text("SELECT team_id FROM subscriptions"))
+                return sorted(row[0] for row in rows)
+        finally:
+            engine.dispose()
 
     def request(self, method: str, path: str, body: bytes = b"", headers=None) -> Reply:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
@@ -79,7 +90,7 @@ def many_server(slack_api, tmp_path) -> Iterator[tuple[subprocess.Popen, Server]
     )
     try:
         wait_until_serving(process, port)
-        yield process, Server(port)
+        yield process, Server(port, database)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -125,9 +136,13 @@ def test_two_workspaces_install_use_their_own_tokens_and_one_uninstalls(many_ser
         newest = slack_api.tokens_of(team)[-1]
         assert any(c.headers["authorization"] == f"Bearer {newest}" for c in joined)
 
+    for team in ("T2", "T3"):  # the answer comes once the subscription is saved
+        assert "Subscribed" in str(slack_api.wait_for_responses(team, timeout=10)[0].params)
+    assert server.teams_subscribed() == ["T2", "T3"]
     slack_api.revoke("T2")
     gone = server.signed(event_body({"type": "app_uninstalled"}, team_id="T2"), content_type=JSON)
     assert gone.status == 200
+    assert server.teams_subscribed() == ["T3"]  # deleted within the request
     slack_api.clear()
     slack_api.channels["CT2b"] = {"is_member": False}
     body = slash_command_body(

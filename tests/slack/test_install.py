@@ -145,7 +145,10 @@ def test_a_request_from_a_workspace_that_never_installed_gets_no_token(many, sla
     assert browser.install("T2").status == 200
     reply = app.command("subscribe", team_id="T9", user_id="U1", channel_id="C9")
     assert reply.status == 200
-    assert slack_api.calls("conversations.join") == []
+    (answer,) = app.responses(reply)
+    assert "pmtip is not installed in this workspace" in answer["text"]
+    assert "/slack/install" in answer["text"]
+    assert slack_api.calls("conversations.info") == []
 
 
 # -- uninstall -------------------------------------------------------------------------
@@ -158,15 +161,25 @@ def uninstall(app, team_id, event=None):
     return app.post_signed(body, content_type=JSON)
 
 
-def test_uninstalling_deletes_the_installation_within_the_request(many, slack_api):
+def test_uninstalling_deletes_the_installation_and_the_data_within_the_request(many, slack_api):
+    from bot.core.workspace import Workspace
+
     app, browser = many
-    assert browser.install("T2").status == 200
-    assert browser.install("T3").status == 200
+    for team in ("T2", "T3"):
+        assert browser.install(team).status == 200
+        slack_api.users[f"UADMIN{team}"] = {"is_admin": True}
+        reply = app.command("subscribe", team_id=team, user_id=f"UADMIN{team}", channel_id="C1")
+        assert "Subscribed" in str(app.responses(reply))
+    store = app.parts.store
+    assert [s.workspace.team_id for s in store.subscriptions()] == ["T2", "T3"]
     slack_api.revoke("T2")  # Slack revokes the tokens, then tells the app
     reply = uninstall(app, "T2")
     assert reply.status == 200
-    assert [team for team, _ in installations(app)] == ["T3"]  # already, as the answer came
+    # Already gone as the answer came: the installation and the workspace's rows.
+    assert [team for team, _ in installations(app)] == ["T3"]
     assert [team for team, _ in installations(app, "slack_bots")] == ["T3"]
+    assert store.workspace(Workspace("T2")).subscriptions(receiving_only=False) == []
+    assert [s.workspace.team_id for s in store.subscriptions()] == ["T3"]
     slack_api.clear()
     app.command("subscribe", team_id="T2", user_id="U1", channel_id="CT2")
     assert slack_api.calls("conversations.info") == []  # no token left for T2
@@ -245,3 +258,156 @@ def test_one_workspaces_broken_refresh_leaves_the_others_tokens_alone(many, slac
     assert slack_api.token_error(token_for(Workspace("T3"))) is None
     for token in slack_api.tokens_of("T2") + slack_api.tokens_of("T3"):
         assert token not in caplog.text
+
+
+def test_work_finished_after_the_ack_uses_the_requests_workspace_token(many, slack_api):
+    """The Home tab and its buttons are answered by lazy listeners on other threads."""
+    import json
+    from urllib.parse import urlencode
+
+    from bot.core.render.blocks import HOME_TOPIC
+    from tests.support.signing import JSON, block_actions_payload, event_body
+
+    app, browser = many
+    for team in ("T2", "T3"):
+        assert browser.install(team).status == 200
+    tokens = {team: slack_api.tokens_of(team)[-1] for team in ("T2", "T3")}
+    for n, team in enumerate(["T2", "T3", "T2", "T3"]):
+        event = {"type": "app_home_opened", "user": f"U{team}", "channel": "D1", "tab": "home"}
+        assert app.post_signed(event_body(event, team_id=team), content_type=JSON).status == 200
+        payload = block_actions_payload(
+            f"{HOME_TOPIC}.0", "moat", response_url="unused", user_id=f"U{team}", team_id=team
+        )
+        del payload["response_url"], payload["channel"]
+        payload |= {"container": {"type": "view", "view_id": "V1"}, "view": {"id": "V1"}}
+        assert app.post_signed(urlencode({"payload": json.dumps(payload)}).encode()).status == 200
+        slack_api.wait_for("views.publish", count=n + 1)
+        slack_api.wait_for("chat.postMessage", count=n + 1)
+    for method in ("views.publish", "chat.postMessage"):
+        for call in slack_api.calls(method):
+            person = call.params.get("user_id") or call.params["channel"]
+            assert call.headers["authorization"] == f"Bearer {tokens[person[1:]]}", method
+
+
+def test_a_refresh_that_cannot_reach_slack_is_a_logged_none(many, slack_api, caplog):
+    from bot.core.workspace import Workspace
+    from bot.slack.client import web_client
+    from bot.slack.installations import Tokens
+    from tests.slack.test_http_process import free_port
+
+    app, browser = many
+    slack_api.rotation, slack_api.token_lifetime = True, 3600
+    assert browser.install("T2").status == 200
+    nobody_listens = f"http://127.0.0.1:{free_port()}/api/"
+    tokens = Tokens(
+        store=app.parts.installs.store,
+        client_id=slack_api.client_id,
+        client_secret=slack_api.client_secret,
+        client=web_client(token="", base_url=nobody_listens, retries=False),
+    )
+    assert tokens.token_for(Workspace("T2")) is None
+    assert "T2: its token could not be refreshed (URLError)" in caplog.text
+
+
+def test_the_person_who_installed_pmtip_is_an_admin_of_it_in_that_workspace_only(many, slack_api):
+    app, browser = many
+    assert browser.install("T2", installer="UFOUNDER").status == 200
+    assert browser.install("T3", installer="UOTHER").status == 200
+    slack_api.channels["CT2"] = slack_api.channels["CT3"] = {"is_member": False}
+    allowed = app.command("subscribe", team_id="T2", user_id="UFOUNDER", channel_id="CT2")
+    (answer,) = app.responses(allowed)
+    assert "Subscribed" in str(answer), answer  # not a Slack admin, but the installer
+    refused = app.command("subscribe", team_id="T3", user_id="UFOUNDER", channel_id="CT3")
+    (answer,) = app.responses(refused)
+    assert "Subscribed" not in str(answer)  # T3 was installed by someone else
+    (join,) = slack_api.calls("conversations.join")
+    assert join.params["channel"] == "CT2"
+
+
+def test_an_odd_error_from_the_redirect_is_not_echoed(many, caplog):
+    _, browser = many
+    link = browser.open_install_page()
+    odd = "<script>alert(1)</script>" + "x" * 500
+    reply = browser.come_back(state=link.state, cookie=link.cookie, error=odd)
+    assert reply.status == 200
+    assert "<script>" not in reply.body.decode() and "xxxx" not in reply.body.decode()
+    assert "did not complete" in words(page(reply))
+    assert "x" * 100 not in caplog.text
+
+
+def test_an_installation_that_cannot_be_saved_says_to_try_again(many, slack_api):
+    app, browser = many
+    with app.parts.store.engine.begin() as conn:
+        conn.execute(sqlalchemy.text("DROP TABLE slack_bots"))  # the save fails half way
+    reply = browser.install("T2")
+    assert reply.status == 503
+    assert "could not save the installation" in words(page(reply))
+
+
+# -- the clock, with tokens that rotate --------------------------------------------------
+
+
+def test_the_clock_refreshes_a_token_that_expired_since_the_last_week_and_posts_with_it(
+    many, slack_api
+):
+    from datetime import UTC, datetime, timedelta
+
+    from bot.core.workspace import Workspace
+    from bot.weekly.post_due import post_due
+    from tests.weekly.helpers import (
+        CATALOGUE,
+        FAST,
+        MONDAY_9_NEW_YORK,
+        MONDAY_SLOT,
+        SUBSCRIBED_AT,
+    )
+
+    app, browser = many
+    slack_api.rotation, slack_api.token_lifetime = True, 3 * 3600  # beyond the 2 hours
+    for team in ("T2", "T3"):
+        assert browser.install(team).status == 200
+    first = {team: slack_api.tokens_of(team)[0] for team in ("T2", "T3")}
+    store, installs = app.parts.store, app.parts.installs
+    for team in ("T2", "T3"):
+        store.workspace(Workspace(team)).subscribe(
+            channel_id=f"C{team}-1",
+            schedule=MONDAY_9_NEW_YORK,
+            topics=(),
+            subscribed_by="UADMIN",
+            now=SUBSCRIBED_AT,
+        )
+    weekly = installs.clients  # what the clock posts with: each workspace's token_for
+
+    def week(n: int):
+        return post_due(
+            store=store,
+            client=app.parts.posting_client,
+            catalogue=CATALOGUE,
+            now=MONDAY_SLOT + timedelta(weeks=n),
+            catchup_hours=12,
+            policy=FAST,
+            workspaces=weekly,
+        )
+
+    assert len(week(0).posted) == 2
+    # A week later T2's token has expired: at Slack, and by the expiry it was saved with.
+    slack_api.expire("T2")
+    past = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=1)
+    with store.engine.begin() as conn:
+        for table in ("slack_installations", "slack_bots"):
+            conn.execute(
+                sqlalchemy.text(
+                    f"UPDATE {table} SET bot_token_expires_at = :t WHERE team_id = 'T2'"
+                ),
+                {"t": past},
+            )
+    installs.store.forget(enterprise_id=None, team_id="T2")  # as the cache's TTL would
+    slack_api.clear()
+    assert len(week(1).posted) == 2
+    refreshed = slack_api.tokens_of("T2")[-1]
+    assert refreshed != first["T2"] and slack_api.token_error(refreshed) is None
+    by_channel = {
+        c.params["channel"]: c.headers["authorization"] for c in slack_api.calls("chat.postMessage")
+    }
+    assert by_channel == {"CT2-1": f"Bearer {refreshed}", "CT3-1": f"Bearer {first['T3']}"}
+    assert ("T2", refreshed) in installations(app)  # saved for the web processes too

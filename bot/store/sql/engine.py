@@ -14,7 +14,7 @@ from bot.store import migrate
 from bot.store.base import StoreUnavailable
 from bot.store.sql.store import SqlStore
 from bot.store.sql.transactions import first_line
-from bot.store.sql.watchdog import ping_with_a_deadline
+from bot.store.sql.watchdog import ping_with_a_deadline, remember_checkin
 from bot.store.urls import DatabaseUrlError, database_url, safe_url
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -47,6 +47,7 @@ def create_store_engine(url: str) -> Engine:
         },
     )
     event.listen(engine, "checkout", ping_with_a_deadline(engine))
+    event.listen(engine, "checkin", remember_checkin)
     return engine
 
 
