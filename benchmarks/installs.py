@@ -43,7 +43,6 @@ def many_workspace_app(
     parts = build_parts(load_settings(env, mode="http"))
     if parts.installs is None:
         raise SystemExit("the settings did not switch on many-workspace mode")
-    parts.installs.store.inner.create_tables()  # TEMP until migration 0004 creates them
     saves = []
     for team in teams:
         started = time.perf_counter()
