@@ -262,6 +262,7 @@ def build_app(parts: Parts, *, socket_mode: bool = False) -> App:
         listeners=listeners(parts),
         on_every_request=parts.reloader.ensure_started,
         installs=parts.installs,
+        own_workspace=parts.identity.workspace,
         # Bolt's lazy listeners, in the request's context (its token) too.
         lazy_executor=ContextExecutor(max_workers=5) if parts.installs else None,
     )

@@ -27,6 +27,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from bot.core.workspace import Workspace
 from bot.slack import routes
 from bot.slack.install_pages import NOT_INSTALLED
+from bot.slack.payloads import OWN_WORKSPACE
 from bot.slack.request_token import RequestToken
 from bot.slack.routes import Listeners
 from bot.slack.workspace_clients import WorkspaceClients
@@ -61,6 +62,25 @@ class _OnEveryRequest(Middleware):
         return next()
 
 
+class _OwnWorkspace(Middleware):
+    """One workspace: every request's rows are the bot's own team's (its token's, as
+    auth.test names it), whatever team the payload names. In a Slack Connect channel
+    a person of another organisation names theirs: their vote on the weekly post must
+    count in this workspace's stats, not start a workspace of its own. While auth.test
+    cannot say, the payload's team stands (normally the same)."""
+
+    def __init__(self, own: Callable[[], Workspace | None]) -> None:
+        self._own = own
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        own = self._own()
+        if own is not None:
+            req.context[OWN_WORKSPACE] = (own.team_id, own.enterprise_id)
+        return next()
+
+
 class _QuietTokenNotice(logging.Filter):
     # Bolt reads SLACK_BOT_TOKEN from the environment even when it is handed a
     # client, then warns that the token is unused: true, and only noise here.
@@ -76,10 +96,12 @@ def build_bolt_app(
     listeners: Listeners,
     on_every_request: Callable[[], None],
     installs: Installs | None = None,
+    own_workspace: Callable[[], Workspace | None] | None = None,
     lazy_executor: Executor | None = None,
 ) -> App:
-    """The app for one workspace (the client's token), or for every workspace that
-    installed it (`installs`: each request gets its workspace's token)."""
+    """The app for one workspace (the client's token; `own_workspace` says which it is),
+    or for every workspace that installed it (`installs`: each request gets its
+    workspace's token)."""
     bolt_logger = logging.getLogger("bot.bolt")
     if not any(isinstance(f, _QuietTokenNotice) for f in bolt_logger.filters):
         bolt_logger.addFilter(_QuietTokenNotice())
@@ -98,5 +120,7 @@ def build_bolt_app(
     app.use(_OnEveryRequest(on_every_request))
     if installs is not None:
         app.use(RequestToken(installs.installer_of))
+    elif own_workspace is not None:
+        app.use(_OwnWorkspace(own_workspace))
     routes.register(app, listeners)
     return app

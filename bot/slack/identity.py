@@ -61,6 +61,11 @@ class BotIdentity:
         self._failed_at: float | None = None
         self._lock = threading.Lock()
 
+    def workspace(self) -> Workspace | None:
+        """The token's workspace, as auth.test names it; None while it cannot say."""
+        known = self.get()
+        return known.workspace if known is not None and known.workspace.team_id else None
+
     def get(self) -> Identity | None:
         with self._lock:
             if self._known is not None:

@@ -20,6 +20,10 @@ def _object(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+# Set on every request's context with one workspace (bot.slack.app): (team, enterprise).
+OWN_WORKSPACE = "pmtip_own_workspace"
+
+
 class Resolved(Protocol):
     """What Bolt resolved of a request (its BoltContext): whose workspace it is."""
 
@@ -27,12 +31,18 @@ class Resolved(Protocol):
     def team_id(self) -> str | None: ...
     @property
     def enterprise_id(self) -> str | None: ...
+    def get(self, key: str, default: Any = None, /) -> Any: ...
 
 
 def workspace_of(context: Resolved) -> Workspace:
     """The workspace a request comes from, as Bolt resolved it: for a shared channel,
     the workspace the app is installed in (the payload's `authorizations`), not the
-    channel's host; for an org-wide install, the workspace of the person acting."""
+    channel's host; for an org-wide install, the workspace of the person acting.
+    With one workspace, the bot's own, whatever team the payload names."""
+    own = context.get(OWN_WORKSPACE)
+    if own:  # kept under a key of pmtip's: Bolt re-reads team_id from a lazy copy's body
+        team_id, enterprise_id = own
+        return Workspace(team_id=team_id, enterprise_id=enterprise_id)
     return Workspace(team_id=context.team_id or "", enterprise_id=context.enterprise_id or "")
 
 
