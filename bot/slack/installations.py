@@ -6,8 +6,8 @@ things added:
 
 - one row per workspace: a re-install replaces the workspace's installation
   instead of adding a row beside it (slack_sdk keeps every install as history);
-- a state is consumed by one DELETE, so two callbacks racing with the same state
-  cannot both pass (slack_sdk selects, then deletes);
+- a state is consumed by one DELETE (two racing callbacks cannot both pass), and each
+  new state deletes the expired ones (slack_sdk keeps them: anyone opens the page);
 - a bounded LRU with a TTL in front of the lookups, so that finding a token costs
   the same with 1,000 installed workspaces as with one.
 
@@ -60,6 +60,10 @@ REFRESH_MINUTES = 120  # refresh a rotating token this long before it expires (B
 STATE_SECONDS = 600  # how long an "Add to Slack" link stays valid (Bolt's default)
 
 
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as slack_sdk keeps expire_at
+
+
 def _enterprise(enterprise_id: str | None) -> str | None:
     return enterprise_id or None  # slack_sdk stores "no enterprise" as NULL; pmtip as ""
 
@@ -102,8 +106,14 @@ class WorkspaceInstallationStore(SQLAlchemyInstallationStore):
 class OneTimeStateStore(SQLAlchemyOAuthStateStore):
     """slack_sdk's state store, whose `consume` is one DELETE: only one caller wins."""
 
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        expired = self.oauth_states.c.expire_at <= _now()
+        with self.engine.begin() as conn:
+            conn.execute(self.oauth_states.delete().where(expired))
+        return str(super().issue(*args, **kwargs))
+
     def consume(self, state: str) -> bool:
-        now = datetime.now(UTC).replace(tzinfo=None)
+        now = _now()
         c = self.oauth_states.c
         try:
             with self.engine.begin() as conn:

@@ -10,6 +10,7 @@ aimed at slack.com.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,22 @@ from bot.slack.workspace_clients import WorkspaceClients
 log = logging.getLogger(__name__)
 OAUTH_LOG = logging.getLogger("bot.bolt.oauth")
 HTML: dict[str, str | Sequence[str]] = {"Content-Type": "text/html; charset=utf-8"}
+_CODE = re.compile(r"(with code: )\S+")
+
+
+class _HideCode(logging.Filter):
+    """Bolt logs the code it could not exchange ("... with code: <code> - error: ..."):
+    with the client secret a code becomes a token, and Slack may refuse it for a moment
+    only (ratelimited), so the code is masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _CODE.search(message):
+            record.msg, record.args = _CODE.sub(r"\1********", message), None
+        return True
+
+
+OAUTH_LOG.addFilter(_HideCode())
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,23 @@ def test_an_install_saves_the_workspace_and_says_what_to_do_next(many, slack_api
     assert "deleted" in reply.headers["set-cookie"]  # the state cookie is spent
 
 
+def test_each_install_page_clears_away_the_states_that_expired(many):
+    # Anyone may open the page, and most links are never used: without this, every
+    # visit would leave a row behind for good.
+    app, browser = many
+    with app.parts.store.engine.begin() as conn:
+        conn.execute(
+            sqlalchemy.text(
+                "INSERT INTO slack_oauth_states (state, expire_at) "
+                "VALUES ('long-gone', '2020-01-01 00:00:00')"
+            )
+        )
+    link = browser.open_install_page()
+    with app.parts.store.engine.connect() as conn:
+        left = conn.execute(sqlalchemy.text("SELECT state FROM slack_oauth_states")).scalars()
+        assert list(left) == [link.state]
+
+
 def test_a_forged_state_is_refused_and_nothing_is_installed(many, slack_api):
     app, browser = many
     browser.open_install_page()  # a real state exists, but not this one
@@ -196,6 +213,18 @@ def test_a_revoked_bot_token_forgets_the_workspace_a_revoked_user_token_does_not
     assert installations(app) == [] and installations(app, "slack_bots") == []
 
 
+def test_a_tokens_revoked_event_of_an_odd_shape_is_acknowledged_and_changes_nothing(
+    many, slack_api, caplog
+):
+    app, browser = many
+    assert browser.install("T2").status == 200
+    for tokens in (["UBOTT2"], "UBOTT2", {"bot": "UBOTT2"}, None):
+        odd = {"type": "tokens_revoked", "tokens": tokens}
+        assert uninstall(app, "T2", odd).status == 200, tokens
+    assert [team for team, _ in installations(app)] == ["T2"]
+    assert "Traceback" not in caplog.text
+
+
 def test_reinstalling_after_an_uninstall_starts_fresh(many, slack_api):
     app, browser = many
     assert browser.install("T2").status == 200
@@ -333,6 +362,17 @@ def test_an_odd_error_from_the_redirect_is_not_echoed(many, caplog):
     assert "<script>" not in reply.body.decode() and "xxxx" not in reply.body.decode()
     assert "did not complete" in words(page(reply))
     assert "x" * 100 not in caplog.text
+
+
+def test_a_code_slack_refuses_is_not_written_to_the_log(many, caplog):
+    # Bolt logs the code it failed to exchange; with the client secret it is a token.
+    _, browser = many
+    link = browser.open_install_page()
+    code = "7401234567.9876543210.not-a-real-code"
+    reply = browser.come_back(state=link.state, cookie=link.cookie, code=code)
+    assert reply.status == 401
+    assert "Failed to fetch oauth.v2.access" in caplog.text  # Bolt's line, still there
+    assert code not in caplog.text
 
 
 def test_an_installation_that_cannot_be_saved_says_to_try_again(many, slack_api):

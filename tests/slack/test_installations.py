@@ -113,6 +113,19 @@ def test_an_expired_state_is_refused(engine):
     assert states.consume(states.issue()) is False
 
 
+def test_issuing_a_state_deletes_the_expired_ones_only(engine):
+    from bot.slack.installations import OneTimeStateStore
+
+    OneTimeStateStore(expiration_seconds=-1, engine=engine).issue()
+    states = state_store(engine)
+    kept = states.issue()
+    fresh = states.issue()
+    assert states.consume(kept) and states.consume(fresh)  # the live ones stay usable
+    with engine.connect() as conn:
+        left = conn.execute(states.oauth_states.select()).all()
+    assert left == []  # and the expired one is gone
+
+
 # -- the cache -----------------------------------------------------------------------
 
 

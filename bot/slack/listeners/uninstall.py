@@ -39,7 +39,11 @@ def tokens_revoked_listener(
     def tokens_revoked(event: Mapping[str, Any], context: BoltContext) -> None:
         # pmtip asks for no user scopes, so only the bot's token matters; a user token
         # revoked elsewhere leaves the installation as it is.
-        if (event.get("tokens") or {}).get("bot"):
+        # A signed event of another shape than Slack's (a list of bot user ids) is
+        # acknowledged and changes nothing: no traceback, no retries.
+        tokens = event.get("tokens")
+        bots = tokens.get("bot") if isinstance(tokens, Mapping) else None
+        if isinstance(bots, list) and bots:
             _forget(context, installations=installations, forget_data=forget_data, why="revoked")
 
     return tokens_revoked
