@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterator, MutableMapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cachetools import TTLCache
@@ -66,7 +66,7 @@ OAUTH_LOG.addFilter(_HideCode())
 @dataclass(frozen=True)
 class OAuthCredentials:
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)  # never in a log line or a traceback
 
 
 class _PmtipOAuthFlow(OAuthFlow):

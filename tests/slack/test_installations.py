@@ -202,3 +202,10 @@ def test_saving_or_deleting_a_workspace_forgets_its_cached_lookups_at_once():
     cached.delete_all(enterprise_id=None, team_id="T2")
     assert cached.find_bot(enterprise_id=None, team_id="T2") is None
     assert cached.find_installation(enterprise_id=None, team_id="T2") is None
+
+
+def test_the_oauth_credentials_never_show_the_secret_in_their_repr():
+    from bot.slack.oauth import OAuthCredentials
+
+    shown = repr(OAuthCredentials(client_id="1111.2222", client_secret="s3cr3t-value"))
+    assert "1111.2222" in shown and "s3cr3t-value" not in shown
