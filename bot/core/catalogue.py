@@ -62,6 +62,9 @@ class Catalogue:
     _searches: dict[tuple[str, int], tuple[Tip, ...]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
+    _closest: dict[tuple[str, int], tuple[str, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         by_topic: dict[str, list[Tip]] = {t.slug: [] for t in self.topics}
@@ -110,7 +113,16 @@ class Catalogue:
 
     def closest_topics(self, query: str, *, limit: int = 3) -> list[str]:
         """Slugs of the topics whose words look most like the query's (bot.core.search)."""
-        return self._index.closest_topics(query, limit=limit)
+        if len(query) > _MEMO_KEY_MAX:
+            return self._index.closest_topics(query, limit=limit)
+        key = (query, limit)
+        found = self._closest.get(key)
+        if found is None:  # a "no match" repeats as often as a match does
+            found = tuple(self._index.closest_topics(query, limit=limit))
+            if len(self._closest) >= _MEMO_SIZE:
+                self._closest.clear()
+            self._closest[key] = found
+        return list(found)
 
     def suggest(self, word: str, *, limit: int = 3) -> list[str]:
         """Topic slugs that look like a mistyped word, closest first."""
