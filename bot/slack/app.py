@@ -50,33 +50,26 @@ class _OnEveryRequest(Middleware):
     """Runs a cheap check before each request (the reloader's: threads do not survive
     gunicorn's fork, so each worker starts its poller on its first request). A
     Middleware subclass, not a function: Bolt calls it directly instead of building
-    keyword arguments for it on every request, which cost more than the check."""
+    keyword arguments for it on every request, which cost more than the check.
 
-    def __init__(self, check: Callable[[], None]) -> None:
+    With one workspace (`own` given) it also makes every request's rows the bot's own
+    team's (its token's, as auth.test names it), whatever team the payload names: in
+    a Slack Connect channel a person of another organisation names theirs, and their
+    vote on the weekly post must count in this workspace's stats, not start a
+    workspace of its own. While auth.test cannot say, the payload's team stands.
+    One middleware for both: each one more costs every request a hop through Bolt."""
+
+    def __init__(
+        self, check: Callable[[], None], own: Callable[[], Workspace | None] | None = None
+    ) -> None:
         self._check = check
-
-    def process(
-        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        self._check()
-        return next()
-
-
-class _OwnWorkspace(Middleware):
-    """One workspace: every request's rows are the bot's own team's (its token's, as
-    auth.test names it), whatever team the payload names. In a Slack Connect channel
-    a person of another organisation names theirs: their vote on the weekly post must
-    count in this workspace's stats, not start a workspace of its own. While auth.test
-    cannot say, the payload's team stands (normally the same)."""
-
-    def __init__(self, own: Callable[[], Workspace | None]) -> None:
         self._own = own
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
-        own = self._own()
-        if own is not None:
+        self._check()
+        if self._own is not None and (own := self._own()) is not None:
             req.context[OWN_WORKSPACE] = (own.team_id, own.enterprise_id)
         return next()
 
@@ -117,10 +110,8 @@ def build_bolt_app(
         installation_store=installs.store if installs else None,
         user_facing_authorize_error_message=NOT_INSTALLED if installs else None,
     )
-    app.use(_OnEveryRequest(on_every_request))
+    app.use(_OnEveryRequest(on_every_request, None if installs else own_workspace))
     if installs is not None:
         app.use(RequestToken(installs.installer_of))
-    elif own_workspace is not None:
-        app.use(_OwnWorkspace(own_workspace))
     routes.register(app, listeners)
     return app
