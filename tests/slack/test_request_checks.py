@@ -140,7 +140,10 @@ def test_a_body_over_one_megabyte_is_refused_before_it_is_read(app):
 
 
 def test_a_request_with_a_non_numeric_content_length_is_refused(app):
-    body = b"text=help"
+    # No bytes after the headers: the server refuses at the headers and closes, and
+    # body bytes it never read would make the kernel reset the connection before the
+    # answer could be read (a flaky ConnectionResetError instead of the 400).
+    body = b""
     headers = signed_headers(body, app.signing_secret) | {"Content-Length": "lots"}
     assert app.post(body, headers).status == 400
 
