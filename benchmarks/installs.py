@@ -23,7 +23,8 @@ from pathlib import Path
 
 import common
 from bare_app import build_bare_app
-from slack_bolt import App, BoltRequest
+from dispatch import timed_dispatch
+from slack_bolt import App
 
 from bot.settings import load_settings
 from bot.wiring import build_app, build_parts
@@ -51,16 +52,6 @@ def many_workspace_app(
     return build_app(parts), saves
 
 
-def timed(app: App, body: bytes) -> float:
-    headers = common.signed_headers(body)
-    started = time.perf_counter()
-    response = app.dispatch(BoltRequest(body=body.decode(), headers=headers))
-    elapsed = time.perf_counter() - started
-    if response.status != 200:
-        raise RuntimeError(f"dispatch answered {response.status}: {response.body[:200]!r}")
-    return elapsed
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=5000, help="samples per app")
@@ -85,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             return common.slash_command_body("ai-failure", team_id=team)
 
         # Cold: the first request from each workspace (a database read, then cached).
-        cold = [timed(many_app, body(team)) for team in many]
+        cold = [timed_dispatch(many_app, body(team)) for team in many]
         samples: dict[str, list[float]] = {"bare Bolt": [], "1 install": [], "many": []}
         for round_number in range(rounds + 50):
             team = rng.choice(many)
@@ -97,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             if round_number % 2:
                 cases.reverse()
             for name, app, payload in cases:
-                elapsed = timed(app, payload)
+                elapsed = timed_dispatch(app, payload)
                 if round_number >= 50:
                     samples[name].append(elapsed)
 
